@@ -1,0 +1,82 @@
+#pragma once
+
+#include <utility>
+#include <weft/runtime/task/cell.hpp>
+
+namespace weft {
+
+/// An owned permission to await a spawned task's result, or to abort it.
+///
+///     weft::JoinHandle<int> h = weft::spawn_local(compute());
+///     std::expected<int, weft::JoinError> r = co_await h;
+///     if (!r && r.error().is_cancelled()) { ... }
+///
+/// Dropping the handle detaches the task: it keeps running to completion (as in Tokio).
+/// `abort()` asks the task to stop; its frame is destroyed on its own thread at the next poll,
+/// and awaiting it then yields `JoinError::Kind::cancelled`.
+///
+/// Thread safety: `abort()` and `is_finished()` may be called from any thread; awaiting must
+/// happen on a weft runtime (or in `block_on`).
+/// Cancel safety: destroying a pending `co_await handle` only unregisters the waiter; the task
+/// and its result are unaffected, and the handle may be awaited again.
+template <class T>
+class [[nodiscard]] JoinHandle {
+public:
+    using Output = std::expected<T, JoinError>;
+
+    JoinHandle() noexcept = default;
+    explicit JoinHandle(detail::TaskCell<T>* cell) noexcept : cell_(cell) {}
+    JoinHandle(JoinHandle&& o) noexcept : cell_(std::exchange(o.cell_, nullptr)) {}
+    JoinHandle& operator=(JoinHandle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            cell_ = std::exchange(o.cell_, nullptr);
+        }
+        return *this;
+    }
+    ~JoinHandle() { reset(); }
+
+    void abort() const noexcept {
+        if (cell_) cell_->abort();
+    }
+    bool is_finished() const noexcept { return cell_ && cell_->is_complete(); }
+    std::uint64_t id() const noexcept { return cell_ ? cell_->id() : 0; }
+    /// Detaches explicitly (same as dropping the handle).
+    void detach() noexcept { reset(); }
+    bool valid() const noexcept { return cell_ != nullptr; }
+
+    auto operator co_await() & noexcept { return Awaiter{cell_}; }
+    auto operator co_await() && noexcept { return Awaiter{cell_}; }
+
+private:
+    class Awaiter final : public detail::LeafAwaiter {
+    public:
+        explicit Awaiter(detail::TaskCell<T>* cell) noexcept : cell_(cell) {}
+        Awaiter(const Awaiter&) = delete;
+        ~Awaiter() {
+            if (registered_) cell_->clear_join_waker();
+        }
+        bool await_ready() const noexcept { return cell_->is_complete(); }
+        template <detail::HasTaskContext P>
+        bool await_suspend(std::coroutine_handle<P> h) noexcept {
+            registered_ = cell_->set_join_waker(h.promise().context->waker());
+            if (!registered_) return false;
+            suspend_here(h);
+            return true;
+        }
+        Output await_resume() { return cell_->take_output(); }
+        bool ready() noexcept override { return cell_->is_complete(); }
+        const char* describe() const noexcept override { return "join"; }
+
+    private:
+        detail::TaskCell<T>* cell_;
+        bool registered_ = false;
+    };
+
+    void reset() noexcept {
+        if (auto* c = std::exchange(cell_, nullptr)) c->release();
+    }
+    detail::TaskCell<T>* cell_ = nullptr;
+};
+
+}  // namespace weft

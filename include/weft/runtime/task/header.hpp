@@ -1,0 +1,139 @@
+#pragma once
+
+// The header of a spawned task, and its state word.
+//
+// One atomic 64-bit word holds the reference count (high bits) and the state flags:
+//
+//   RUNNING    set by the scheduler while it polls the task; it alone touches the frame then
+//   COMPLETE   the frame has finished or been destroyed; the output is readable
+//   NOTIFIED   the task is in a run queue, or must go back to one when its poll ends
+//   CANCELLED  abort() was requested; the next poll destroys the frame instead of resuming it
+//
+// Invariants: a task is in at most one run queue (only the idle -> NOTIFIED transition enqueues
+// it); the frame is resumed and destroyed only by the thread that owns the task, under
+// RUNNING; a waker holds a reference, so waking a task that is gone is impossible and waking
+// one that is COMPLETE does nothing.
+//
+//   from                 event                 to                          side effect
+//   idle                 wake / abort          NOTIFIED (+ref)             schedule
+//   RUNNING              wake / abort          RUNNING|NOTIFIED            none: rescheduled after poll
+//   NOTIFIED             poll starts           RUNNING                     queue's ref moves to the poll
+//   RUNNING              poll returns pending  idle or NOTIFIED            reschedule if NOTIFIED
+//   RUNNING              poll finishes         COMPLETE                    wake the joiner
+//   any but COMPLETE     CANCELLED at poll     COMPLETE                    frame destroyed
+//
+// The same word serves the multi-thread scheduler: every transition is a CAS.
+
+#include <atomic>
+#include <cstdint>
+#include <source_location>
+#include <weft/runtime/context.hpp>
+#include <weft/runtime/waker.hpp>
+
+namespace weft::detail {
+
+class TaskHeader;
+
+/// What a scheduler provides to the tasks it owns.
+///
+/// Reference counted: the runtime holds one reference and every task header another, so a
+/// late wake (from a thread that still holds a waker) never reaches a destroyed scheduler.
+class Scheduler {
+public:
+    /// Adopts a new task (state NOTIFIED, three references) and queues its first poll.
+    virtual void bind(TaskHeader* task) = 0;
+    /// Enqueues a notified task; the queue takes over one reference.
+    virtual void schedule(TaskHeader* task) noexcept = 0;
+    /// The task completed: forget it (drops the scheduler's own reference).
+    virtual void release(TaskHeader* task) noexcept = 0;
+
+    void add_scheduler_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release_scheduler_ref() noexcept {
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+    }
+
+protected:
+    virtual void destroy() noexcept = 0;
+    virtual ~Scheduler() = default;
+
+private:
+    std::atomic<std::size_t> refs_{1};
+};
+
+/// Type-erased operations on the task's frame and output.
+struct TaskVTable {
+    /// Resumes the frame once; true when it finished.
+    bool (*poll)(TaskHeader*);
+    /// Destroys the frame without finishing it (cancellation); records "cancelled".
+    void (*cancel)(TaskHeader*) noexcept;
+    /// Frees the memory of the task (called when the last reference goes).
+    void (*deallocate)(TaskHeader*) noexcept;
+};
+
+/// Snapshot of a task for diagnostics.
+enum class TaskState { idle, scheduled, running, complete };
+
+class TaskHeader : public Wakeable {
+public:
+    static constexpr std::uint64_t RUNNING = 1u << 0;
+    static constexpr std::uint64_t COMPLETE = 1u << 1;
+    static constexpr std::uint64_t NOTIFIED = 1u << 2;
+    static constexpr std::uint64_t CANCELLED = 1u << 3;
+    static constexpr std::uint64_t REF_ONE = 1u << 6;
+    static constexpr std::uint64_t FLAGS = REF_ONE - 1;
+
+    TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id,
+               const char* name, std::source_location location) noexcept;
+
+    // Wakeable
+    void wake_by_ref() noexcept override;
+    void add_ref() noexcept override;
+    void release() noexcept override;
+
+    /// Requests cancellation; the owning thread destroys the frame at its next poll.
+    void abort() noexcept;
+
+    /// Runs one poll (called by the scheduler with the queue's reference, which it consumes).
+    void run() noexcept;
+
+    /// Destroys the frame of a task that never completed (runtime shutdown), on its thread.
+    void shutdown() noexcept;
+
+    Scheduler& scheduler() const noexcept { return *scheduler_; }
+    bool is_complete() const noexcept { return state_.load(std::memory_order_acquire) & COMPLETE; }
+    TaskState state() const noexcept;
+    std::uint64_t id() const noexcept { return id_; }
+    const char* name() const noexcept { return name_; }
+    const std::source_location& location() const noexcept { return location_; }
+
+    /// Registers the waker of a task awaiting this one; false if it completed already.
+    bool set_join_waker(Waker waker) noexcept;
+    void clear_join_waker() noexcept;
+
+    TaskContext context;
+    // Intrusive links owned by the scheduler.
+    TaskHeader* queue_next = nullptr;
+    TaskHeader* owned_prev = nullptr;
+    TaskHeader* owned_next = nullptr;
+
+private:
+    void complete() noexcept;
+    void lock_join() noexcept;
+    void unlock_join() noexcept { join_lock_.clear(std::memory_order_release); }
+
+protected:
+    ~TaskHeader() = default;
+
+private:
+
+    std::atomic<std::uint64_t> state_;
+    const TaskVTable* vtable_;
+    Scheduler* scheduler_;
+    std::uint64_t id_;
+    const char* name_;
+    std::source_location location_;
+    std::atomic_flag join_lock_;
+    Waker join_waker_;
+};
+
+}  // namespace weft::detail

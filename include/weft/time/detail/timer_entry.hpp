@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <weft/runtime/waker.hpp>
+
+namespace weft::time::detail {
+
+/// An intrusive timer registration, embedded in the awaiter that waits for it.
+///
+/// Owned by its awaiter, linked into the wheel while registered. The awaiter's destructor
+/// deregisters it, so a cancelled sleep leaves nothing behind in the wheel.
+struct TimerEntry {
+    std::uint64_t when = 0;        ///< deadline, in wheel ticks (milliseconds)
+    Waker waker;                   ///< woken when the deadline passes
+    TimerEntry* prev = nullptr;
+    TimerEntry* next = nullptr;
+    std::uint8_t level = 0;
+    std::uint8_t slot = 0;
+    bool linked = false;           ///< in a wheel slot
+    bool fired = false;            ///< deadline reached
+};
+
+}  // namespace weft::time::detail

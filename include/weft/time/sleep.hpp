@@ -1,0 +1,61 @@
+#pragma once
+
+#include <weft/runtime/context.hpp>
+#include <weft/time/clock.hpp>
+#include <weft/time/detail/driver_api.hpp>
+
+namespace weft::time {
+
+/// Waits until a deadline. Returned by `sleep` and `sleep_until`; await it once or reuse it
+/// with `reset`.
+///
+///     co_await weft::time::sleep(100ms);
+///     weft::time::Sleep s = weft::time::sleep_until(deadline);
+///     co_await s;
+///
+/// The timer is registered when the sleep is first awaited and removed when the `Sleep` is
+/// destroyed, so a cancelled sleep leaves nothing in the timer wheel.
+///
+/// Thread safety: use it on its runtime's thread. Cancel safety: always safe to destroy.
+class Sleep final : public weft::detail::PendingLeaf {
+public:
+    explicit Sleep(Instant deadline) : driver_(&detail::current_driver("weft::time::sleep")), deadline_(deadline) {}
+    Sleep(Sleep&& other) noexcept : driver_(other.driver_), deadline_(other.deadline_) {}
+    Sleep& operator=(Sleep&&) = delete;
+    ~Sleep() { detail::deregister_timer(*driver_, entry_); }
+
+    Instant deadline() const noexcept { return deadline_; }
+    bool is_elapsed() const noexcept { return entry_.fired || detail::driver_now(*driver_) >= deadline_; }
+    /// Moves the deadline; a task awaiting this sleep will be woken at the new one.
+    void reset(Instant deadline) noexcept {
+        deadline_ = deadline;
+        if (entry_.linked || entry_.fired) detail::register_timer(*driver_, entry_, deadline_);
+    }
+
+    bool await_ready() const noexcept { return is_elapsed(); }
+    template <weft::detail::HasTaskContext P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+        entry_.waker = h.promise().context->waker();
+        detail::register_timer(*driver_, entry_, deadline_);
+        if (entry_.fired) return false;
+        continuation = h;
+        h.promise().context->pending = this;
+        return true;
+    }
+    void await_resume() const noexcept {}
+
+    bool ready() noexcept override { return entry_.fired; }
+    const char* describe() const noexcept override { return "sleep"; }
+
+private:
+    detail::TimeDriver* driver_;
+    Instant deadline_;
+    detail::TimerEntry entry_;
+};
+
+/// A `Sleep` that completes `d` from now (on the runtime's clock, which may be paused).
+inline Sleep sleep(Duration d) { return Sleep(now() + d); }
+/// A `Sleep` that completes at `deadline`.
+inline Sleep sleep_until(Instant deadline) { return Sleep(deadline); }
+
+}  // namespace weft::time

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <optional>
+#include <weft/error.hpp>
+#include <weft/task.hpp>
+#include <weft/time/sleep.hpp>
+
+namespace weft::time {
+
+namespace detail {
+template <class T>
+struct TimeoutOutput {
+    using type = Result<T>;
+    static type wrap(Task<T>& t) {
+        if constexpr (std::is_void_v<T>) {
+            t.take_result();
+            return {};
+        } else {
+            return t.take_result();
+        }
+    }
+};
+// A task that already returns Result<U> is not wrapped twice: the timeout is one more error.
+template <class U>
+struct TimeoutOutput<Result<U>> {
+    using type = Result<U>;
+    static type wrap(Task<Result<U>>& t) { return t.take_result(); }
+};
+}  // namespace detail
+
+/// Awaits a task with a deadline. Produced by `timeout` and `timeout_at`.
+///
+/// The task runs inside the awaiting task (no spawn). If the deadline passes first, the task's
+/// frame is destroyed, releasing every registration it held, before the `co_await` returns
+/// `weft::Errc::timed_out` (test it with `weft::is_timeout`).
+///
+/// Cancel safety: as the inner task's; destroying a pending timeout destroys both the inner
+/// task and the timer.
+template <class T>
+class [[nodiscard]] Timeout final : public weft::detail::PendingLeaf {
+public:
+    using Output = typename detail::TimeoutOutput<T>::type;
+
+    Timeout(Instant deadline, Task<T> task) : task_(std::move(task)), deadline_(deadline) {}
+    Timeout(Timeout&&) = default;
+
+    bool await_ready() const noexcept { return false; }
+
+    template <weft::detail::HasTaskContext P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        weft::detail::TaskContext& parent = *h.promise().context;
+        child_.wakeable = parent.wakeable;
+        task_.handle().promise().context = &child_;
+        child_.poll(task_.handle());
+        if (task_.done()) return false;
+        sleep_.emplace(deadline_);
+        if (sleep_->await_suspend(h) == false) return false;  // already past the deadline
+        // Sleep recorded itself as pending; the timeout is what the parent waits on.
+        continuation = h;
+        parent.pending = this;
+        return true;
+    }
+
+    Output await_resume() {
+        if (task_.done()) return detail::TimeoutOutput<T>::wrap(task_);
+        task_ = Task<T>{};  // cancel: destroy the frame before returning
+        sleep_.reset();
+        return std::unexpected(make_error_code(Errc::timed_out));
+    }
+
+    bool ready() noexcept override {
+        if (child_.pending && child_.pending->ready()) {
+            child_.poll(task_.handle());
+            if (task_.done()) return true;
+        }
+        return sleep_->ready();
+    }
+    const char* describe() const noexcept override { return "timeout"; }
+
+private:
+    Task<T> task_;
+    Instant deadline_;
+    weft::detail::TaskContext child_;
+    std::optional<Sleep> sleep_;
+};
+
+/// Runs `task` with a time limit of `d`.
+///
+///     weft::Result<std::string> body = co_await weft::time::timeout(5s, fetch(url));
+///     if (!body && weft::is_timeout(body.error())) std::println("too slow");
+///
+/// A task returning `Result<U>` yields `Result<U>`; any other `T` yields `Result<T>`.
+template <class T>
+Timeout<T> timeout(Duration d, Task<T> task) {
+    return Timeout<T>(now() + d, std::move(task));
+}
+
+/// Runs `task` until `deadline`.
+template <class T>
+Timeout<T> timeout_at(Instant deadline, Task<T> task) {
+    return Timeout<T>(deadline, std::move(task));
+}
+
+}  // namespace weft::time

@@ -1,0 +1,228 @@
+#include "runtime/scheduler/current_thread.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+namespace weft::detail {
+
+namespace {
+// A relaxed increment without a locked instruction, for counters with a single writer.
+void bump(std::atomic<std::uint64_t>& counter) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+}  // namespace
+
+CurrentThreadScheduler::CurrentThreadScheduler(const CurrentThreadConfig& config)
+    : blocking_(std::make_unique<BlockingPool>(config.blocking)) {
+    if (config.start_paused) time_.pause();
+}
+
+CurrentThreadScheduler::~CurrentThreadScheduler() = default;
+
+void CurrentThreadScheduler::bind(TaskHeader* task) {
+    // Owned list, for shutdown. Only the runtime thread (or the thread creating the runtime's
+    // tasks before it runs) touches it.
+    task->owned_prev = nullptr;
+    task->owned_next = owned_head_;
+    if (owned_head_) owned_head_->owned_prev = task;
+    owned_head_ = task;
+    ++live_;
+    spawned_total_.fetch_add(1, std::memory_order_relaxed);
+    schedule(task);
+}
+
+void CurrentThreadScheduler::schedule(TaskHeader* task) noexcept {
+    if (on_runtime_thread()) {
+        local_.push(task);
+        return;
+    }
+    push_remote(task);
+}
+
+void CurrentThreadScheduler::push_remote(TaskHeader* task) noexcept {
+    bool unpark = false;
+    bool closed;
+    {
+        std::lock_guard lock(remote_mutex_);
+        closed = closed_;
+        if (!closed) {
+            remote_.push(task);
+            unpark = std::exchange(parked_, false);
+        }
+    }
+    if (closed) {
+        task->release();  // the runtime is gone: the task is COMPLETE (or about to be)
+        return;
+    }
+    remote_schedules_.fetch_add(1, std::memory_order_relaxed);
+    if (unpark) io_.unpark();
+}
+
+void CurrentThreadScheduler::release(TaskHeader* task) noexcept {
+    if (task->owned_prev) task->owned_prev->owned_next = task->owned_next;
+    else if (owned_head_ == task) owned_head_ = task->owned_next;
+    if (task->owned_next) task->owned_next->owned_prev = task->owned_prev;
+    task->owned_prev = task->owned_next = nullptr;
+    --live_;
+    task->release();
+}
+
+void CurrentThreadScheduler::RootWaker::wake_by_ref() noexcept {
+    if (scheduler_.root_notified_.exchange(true, std::memory_order_acq_rel)) return;
+    if (scheduler_.on_runtime_thread()) return;
+    bool unpark;
+    {
+        std::lock_guard lock(scheduler_.remote_mutex_);
+        unpark = std::exchange(scheduler_.parked_, false);
+    }
+    if (unpark) scheduler_.io_.unpark();
+}
+
+TaskHeader* CurrentThreadScheduler::next_task() noexcept {
+    // Every `global_queue_interval` polls the remote queue goes first, so wakes from other
+    // threads are never starved by a busy local queue.
+    bool remote_first = (tick_ % global_queue_interval) == 0;
+    if (!remote_first) {
+        if (auto* t = local_.pop()) return t;
+    }
+    {
+        std::lock_guard lock(remote_mutex_);
+        local_.append(remote_);
+    }
+    return local_.pop();
+}
+
+bool CurrentThreadScheduler::has_local_work() const noexcept {
+    return !local_.empty() || root_notified_.load(std::memory_order_acquire);
+}
+
+void CurrentThreadScheduler::park(bool has_work) {
+    int timeout_ms = 0;
+    if (!has_work && !time_.paused()) {
+        timeout_ms = -1;
+        if (auto next = time_.next_deadline()) {
+            auto wait = *next - time_.now();
+            auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+            timeout_ms = ms <= 0 ? 0 : static_cast<int>(std::min<long long>(ms, 60'000));
+        }
+    }
+    if (timeout_ms != 0) {
+        std::lock_guard lock(remote_mutex_);
+        if (!remote_.empty() || root_notified_.load(std::memory_order_acquire)) timeout_ms = 0;
+        else parked_ = true;
+    }
+    if (timeout_ms != 0) bump(parks_);
+    std::size_t events = io_.turn(timeout_ms);
+    if (timeout_ms != 0) {
+        std::lock_guard lock(remote_mutex_);
+        parked_ = false;
+    }
+    std::size_t fired = time_.process();
+
+    if (time_.paused() && !has_work && events == 0 && fired == 0 && !has_local_work()) {
+        bool remote_empty;
+        {
+            std::lock_guard lock(remote_mutex_);
+            remote_empty = remote_.empty();
+        }
+        // Paused and idle: jump to the next timer instead of waiting for it. With no timer
+        // either, block until I/O or a remote wake arrives.
+        if (remote_empty) {
+            if (time_.auto_advance()) {
+                time_.process();
+            } else {
+                {
+                    std::lock_guard lock(remote_mutex_);
+                    if (!remote_.empty() || root_notified_.load(std::memory_order_acquire)) return;
+                    parked_ = true;
+                }
+                bump(parks_);
+                io_.turn(-1);
+                std::lock_guard lock(remote_mutex_);
+                parked_ = false;
+            }
+        }
+    }
+}
+
+void CurrentThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<> start) {
+    Enter enter(this, "weft::Runtime::block_on");
+    if (running_) throw std::logic_error("weft::Runtime::block_on: this runtime is already running");
+    {
+        std::lock_guard lock(remote_mutex_);
+        if (closed_) throw std::logic_error("weft::Runtime::block_on: the runtime was shut down");
+    }
+    running_ = true;
+    struct Stop {
+        bool& running;
+        ~Stop() { running = false; }
+    } stop{running_};
+
+    root.wakeable = &root_waker_;
+    root_notified_.store(true, std::memory_order_release);
+    for (;;) {
+        if (root_notified_.exchange(false, std::memory_order_acq_rel)) {
+            root.poll(start);
+            if (start.done()) return;
+        }
+        for (unsigned i = 0; i < event_interval; ++i) {
+            if (root_notified_.load(std::memory_order_relaxed)) break;
+            TaskHeader* task = next_task();
+            if (!task) break;
+            ++tick_;
+            bump(polls_);
+            task->run();
+        }
+        park(has_local_work());
+    }
+}
+
+void CurrentThreadScheduler::shutdown() noexcept {
+    Enter enter(this, Enter::nested_ok);
+    {
+        std::lock_guard lock(remote_mutex_);
+        if (closed_) return;
+    }
+    // Destroy every task's frame on this thread. Destructors may wake or spawn tasks; those
+    // land on the owned list or the queues and are handled by the same loops.
+    while (owned_head_) {
+        TaskHeader* task = owned_head_;
+        task->add_ref();
+        task->shutdown();  // completes it, which unlinks it
+        task->release();
+    }
+    {
+        std::lock_guard lock(remote_mutex_);
+        closed_ = true;
+        local_.append(remote_);
+    }
+    while (auto* task = local_.pop()) task->run();  // COMPLETE: only drops the queue's reference
+    blocking_.reset();  // waits for running blocking work
+}
+
+RuntimeMetrics CurrentThreadScheduler::metrics() const {
+    RuntimeMetrics m;
+    m.workers = 1;
+    m.live_tasks = live_;
+    m.spawned_total = spawned_total_.load(std::memory_order_relaxed);
+    m.polls = polls_.load(std::memory_order_relaxed);
+    m.remote_schedules = remote_schedules_.load(std::memory_order_relaxed);
+    m.parks = parks_.load(std::memory_order_relaxed);
+    m.local_queue_depth = local_.size();
+    {
+        std::lock_guard lock(remote_mutex_);
+        m.remote_queue_depth = remote_.size();
+    }
+    m.io_registrations = io_.registered();
+    m.active_timers = time_.active_timers();
+    if (blocking_) {
+        auto b = blocking_->stats();
+        m.blocking_threads = b.threads;
+        m.blocking_idle_threads = b.idle;
+        m.blocking_queue_depth = b.queued;
+        m.blocking_threads_spawned = b.spawned_total;
+    }
+    return m;
+}
+
+}  // namespace weft::detail

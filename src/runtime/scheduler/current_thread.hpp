@@ -1,0 +1,135 @@
+#pragma once
+
+// The current-thread scheduler: every task of the runtime runs on the thread that calls
+// `block_on`, so tasks need not be thread-safe (`spawn_local`).
+//
+// Queues: a local FIFO touched only by the runtime thread, and a remote FIFO (mutex) for wakes
+// from other threads, which also unpark the thread through the I/O driver's eventfd when it is
+// blocked in epoll_wait. The loop alternates: poll the `block_on` root when it was woken, run up
+// to `event_interval` tasks, then turn the drivers (without blocking if work is left).
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <weft/runtime/context.hpp>
+#include <weft/runtime/metrics.hpp>
+
+#include "io/driver.hpp"
+#include "runtime/core.hpp"
+#include "time/driver.hpp"
+
+namespace weft::detail {
+
+/// An intrusive FIFO of task headers, linked through `queue_next`.
+class TaskQueue {
+public:
+    void push(TaskHeader* t) noexcept {
+        t->queue_next = nullptr;
+        if (tail_) tail_->queue_next = t;
+        else head_ = t;
+        tail_ = t;
+        ++size_;
+    }
+    TaskHeader* pop() noexcept {
+        TaskHeader* t = head_;
+        if (!t) return nullptr;
+        head_ = t->queue_next;
+        if (!head_) tail_ = nullptr;
+        t->queue_next = nullptr;
+        --size_;
+        return t;
+    }
+    void append(TaskQueue& other) noexcept {
+        if (!other.head_) return;
+        if (tail_) tail_->queue_next = other.head_;
+        else head_ = other.head_;
+        tail_ = other.tail_;
+        size_ += other.size_;
+        other.head_ = other.tail_ = nullptr;
+        other.size_ = 0;
+    }
+    bool empty() const noexcept { return head_ == nullptr; }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    TaskHeader* head_ = nullptr;
+    TaskHeader* tail_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+struct CurrentThreadConfig {
+    bool start_paused = false;
+    BlockingPool::Config blocking;
+};
+
+class CurrentThreadScheduler final : public RuntimeCore {
+public:
+    explicit CurrentThreadScheduler(const CurrentThreadConfig& config);
+
+    // Scheduler
+    void bind(TaskHeader* task) override;
+    void schedule(TaskHeader* task) noexcept override;
+    void release(TaskHeader* task) noexcept override;
+
+    // RuntimeCore
+    time::detail::TimeDriver& time() noexcept override { return time_; }
+    io::detail::IoDriver& io() noexcept override { return io_; }
+    BlockingPool& blocking() noexcept override { return *blocking_; }
+
+    /// Drives `root` (with everything spawned) until `start` is done.
+    void block_on(TaskContext& root, std::coroutine_handle<> start) override;
+    /// Cancels every task, joins the blocking pool; the runtime is closed afterwards.
+    void shutdown() noexcept override;
+
+    RuntimeMetrics metrics() const override;
+
+private:
+    class RootWaker final : public Wakeable {
+    public:
+        explicit RootWaker(CurrentThreadScheduler& s) : scheduler_(s) {}
+        void wake_by_ref() noexcept override;
+        void add_ref() noexcept override { scheduler_.add_scheduler_ref(); }
+        void release() noexcept override { scheduler_.release_scheduler_ref(); }
+
+    private:
+        CurrentThreadScheduler& scheduler_;
+    };
+
+    void destroy() noexcept override { delete this; }
+    ~CurrentThreadScheduler() override;
+
+    bool on_runtime_thread() const noexcept { return RuntimeCore::current() == this; }
+    void push_remote(TaskHeader* task) noexcept;
+    TaskHeader* next_task() noexcept;
+    void park(bool has_work);
+    bool has_local_work() const noexcept;
+
+    // Tokio's current-thread values: drivers every 61 polls, remote queue every 31.
+    static constexpr unsigned event_interval = 61;
+    static constexpr unsigned global_queue_interval = 31;
+
+    io::detail::IoDriver io_;
+    time::detail::TimeDriver time_;
+    std::unique_ptr<BlockingPool> blocking_;
+    RootWaker root_waker_{*this};
+    std::atomic<bool> root_notified_{false};
+
+    TaskQueue local_;
+    std::uint64_t tick_ = 0;
+
+    mutable std::mutex remote_mutex_;
+    TaskQueue remote_;
+    bool parked_ = false;
+    bool closed_ = false;
+    bool running_ = false;
+
+    TaskHeader* owned_head_ = nullptr;
+    std::size_t live_ = 0;
+
+    std::atomic<std::uint64_t> spawned_total_{0};
+    std::atomic<std::uint64_t> polls_{0};  // written by the runtime thread only
+    std::atomic<std::uint64_t> remote_schedules_{0};
+    std::atomic<std::uint64_t> parks_{0};
+};
+
+}  // namespace weft::detail
