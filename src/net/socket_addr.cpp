@@ -77,8 +77,13 @@ std::string SocketAddr::ip_string() const {
 }
 
 std::string SocketAddr::to_string() const {
-    if (is_ipv6()) return "[" + ip_string() + "]:" + std::to_string(port());
-    return ip_string() + ":" + std::to_string(port());
+    std::string out;
+    if (is_ipv6()) out.push_back('[');
+    out.append(ip_string());
+    if (is_ipv6()) out.push_back(']');
+    out.push_back(':');
+    out.append(std::to_string(port()));
+    return out;
 }
 
 bool operator==(const SocketAddr& a, const SocketAddr& b) noexcept {

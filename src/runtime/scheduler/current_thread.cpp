@@ -166,7 +166,6 @@ void CurrentThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<>
             if (start.done()) return;
         }
         for (unsigned i = 0; i < event_interval; ++i) {
-            if (root_notified_.load(std::memory_order_relaxed)) break;
             TaskHeader* task = next_task();
             if (!task) break;
             ++tick_;

@@ -1,0 +1,220 @@
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/time/sleep.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A leaf completed by a plain std::thread: its waker crosses threads.
+struct CrossThreadFlag final : weft::detail::LeafAwaiter {
+    std::atomic<bool> set{false};
+    std::thread thread;
+    bool await_ready() { return false; }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h) {
+        auto w = h.promise().context->waker();
+        suspend_here(h);
+        thread = std::thread([this, w] {
+            std::this_thread::sleep_for(10ms);
+            set.store(true);
+            w.wake();
+        });
+    }
+    void await_resume() { thread.join(); }
+    bool ready() noexcept override { return set.load(); }
+};
+
+struct WakeThriceLeaf final : weft::detail::LeafAwaiter {
+    explicit WakeThriceLeaf(int* p) : polls(p) {}
+    int* polls;
+    bool await_ready() { return false; }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h) {
+        suspend_here(h);
+        auto w = h.promise().context->waker();
+        w.wake();
+        w.wake();
+        w.wake();  // three wakes while running: one reschedule
+    }
+    void await_resume() {}
+    bool ready() noexcept override {
+        ++*polls;
+        return true;
+    }
+};
+
+TEST(Runtime, BlockOnReturnsTheResult) {
+    weft::Runtime rt;
+    auto t = []() -> weft::Task<int> { co_return 5; };
+    EXPECT_EQ(rt.block_on(t()), 5);
+}
+
+TEST(Runtime, SpawnLocalAndJoin) {
+    weft::Runtime rt;
+    auto child = [](int v) -> weft::Task<int> {
+        co_await weft::yield_now();
+        co_return v * 2;
+    };
+    auto parent = [&]() -> weft::Task<int> {
+        auto h = weft::spawn_local(child(21));
+        auto r = co_await h;
+        co_return r.value();
+    };
+    EXPECT_EQ(rt.block_on(parent()), 42);
+}
+
+TEST(Runtime, JoinReportsAnExceptionAsFailed) {
+    weft::Runtime rt;
+    auto child = []() -> weft::Task<int> {
+        throw std::runtime_error("bad");
+        co_return 0;
+    };
+    auto parent = [&]() -> weft::Task<bool> {
+        auto r = co_await weft::spawn_local(child());
+        co_return !r && r.error().is_failed() && r.error().exception != nullptr;
+    };
+    EXPECT_TRUE(rt.block_on(parent()));
+}
+
+TEST(Runtime, AbortCancelsASuspendedTaskAndRunsItsDestructors) {
+    weft::Runtime rt;
+    auto destroyed = std::make_shared<bool>(false);
+    struct Guard {
+        std::shared_ptr<bool> flag;
+        ~Guard() { *flag = true; }
+    };
+    auto sleeper = [](std::shared_ptr<bool> flag) -> weft::Task<int> {
+        Guard g{std::move(flag)};
+        co_await weft::time::sleep(1h);
+        co_return 1;
+    };
+    auto parent = [&]() -> weft::Task<bool> {
+        auto h = weft::spawn_local(sleeper(destroyed));
+        co_await weft::yield_now();  // let it reach its sleep
+        h.abort();
+        auto r = co_await h;
+        co_return !r && r.error().is_cancelled();
+    };
+    EXPECT_TRUE(rt.block_on(parent()));
+    EXPECT_TRUE(*destroyed);
+    EXPECT_EQ(rt.metrics().active_timers, 0u);
+    EXPECT_EQ(rt.metrics().live_tasks, 0u);
+}
+
+TEST(Runtime, AbortBeforeFirstPollNeverRunsTheBody) {
+    weft::Runtime rt;
+    bool ran = false;
+    auto body = [&]() -> weft::Task<> {
+        ran = true;
+        co_return;
+    };
+    auto parent = [&]() -> weft::Task<bool> {
+        auto h = weft::spawn_local(body());
+        h.abort();
+        auto r = co_await h;
+        co_return !r && r.error().is_cancelled();
+    };
+    EXPECT_TRUE(rt.block_on(parent()));
+    EXPECT_FALSE(ran);
+}
+
+TEST(Runtime, DroppedJoinHandleDetachesTheTask) {
+    weft::Runtime rt;
+    int done = 0;
+    auto body = [&]() -> weft::Task<> {
+        co_await weft::time::sleep(5ms);
+        ++done;
+    };
+    auto parent = [&]() -> weft::Task<> {
+        { auto h = weft::spawn_local(body()); }  // dropped: detached, keeps running
+        co_await weft::time::sleep(50ms);
+    };
+    rt.block_on(parent());
+    EXPECT_EQ(done, 1);
+}
+
+TEST(Runtime, HundredThousandTasksSpawnedAndJoined) {
+    weft::Runtime rt;
+    constexpr int n = 100'000;
+    auto child = [](int i) -> weft::Task<int> { co_return i; };
+    auto parent = [&]() -> weft::Task<long long> {
+        std::vector<weft::JoinHandle<int>> handles;
+        handles.reserve(n);
+        for (int i = 0; i < n; ++i) handles.push_back(weft::spawn_local(child(i)));
+        long long sum = 0;
+        for (auto& h : handles) sum += (co_await h).value();
+        co_return sum;
+    };
+    EXPECT_EQ(rt.block_on(parent()), static_cast<long long>(n) * (n - 1) / 2);
+    auto m = rt.metrics();
+    EXPECT_EQ(m.spawned_total, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(m.live_tasks, 0u);
+}
+
+TEST(Runtime, WakesFromAnotherThreadUnparkTheRuntime) {
+    weft::Runtime rt;
+    auto waiter = []() -> weft::Task<int> {
+        CrossThreadFlag f;
+        co_await f;
+        co_return 1;
+    };
+    auto parent = [&]() -> weft::Task<int> {
+        int total = 0;
+        for (int i = 0; i < 5; ++i) total += (co_await weft::spawn_local(waiter())).value();
+        total += co_await waiter();  // the block_on root itself, woken remotely
+        co_return total;
+    };
+    EXPECT_EQ(rt.block_on(parent()), 6);
+    EXPECT_GE(rt.metrics().remote_schedules, 5u);
+}
+
+TEST(Runtime, WakingAQueuedTaskTwiceRunsItOnce) {
+    weft::Runtime rt;
+    int polls = 0;
+    auto body = [&]() -> weft::Task<> { co_await WakeThriceLeaf{&polls}; };
+    auto parent = [&]() -> weft::Task<> { (void)co_await weft::spawn_local(body()); };
+    rt.block_on(parent());
+    EXPECT_EQ(polls, 1);
+}
+
+TEST(Runtime, DroppingTheRuntimeCancelsRemainingTasks) {
+    auto destroyed = std::make_shared<int>(0);
+    struct Guard {
+        std::shared_ptr<int> n;
+        ~Guard() { ++*n; }
+    };
+    {
+        weft::Runtime rt;
+        auto forever = [](std::shared_ptr<int> n) -> weft::Task<> {
+            Guard g{std::move(n)};
+            co_await weft::time::sleep(24h);
+        };
+        auto parent = [&]() -> weft::Task<> {
+            for (int i = 0; i < 10; ++i) weft::spawn_local(forever(destroyed)).detach();
+            co_await weft::yield_now();
+        };
+        rt.block_on(parent());
+        EXPECT_EQ(rt.metrics().live_tasks, 10u);
+    }
+    EXPECT_EQ(*destroyed, 10);
+}
+
+TEST(Runtime, SpawnLocalOutsideARuntimeIsAClearError) {
+    auto t = []() -> weft::Task<> { co_return; };
+    EXPECT_THROW(weft::spawn_local(t()), std::logic_error);
+}
+
+TEST(Runtime, MultiThreadFlavourIsRefusedHonestly) {
+    EXPECT_THROW(weft::Runtime::Builder::multi_thread().build(), std::logic_error);
+}
+
+}  // namespace
