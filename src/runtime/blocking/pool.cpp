@@ -20,7 +20,7 @@ BlockingPool::~BlockingPool() {
     for (auto& t : threads) t.join();
 }
 
-void BlockingPool::submit(std::move_only_function<void()> work) {
+void BlockingPool::submit(Job work) {
     std::unique_lock lock(mutex_);
     queue_.push_back(std::move(work));
     if (idle_ > queue_.size() - 1) {
@@ -54,9 +54,18 @@ void BlockingPool::worker_loop() {
             auto work = std::move(queue_.front());
             queue_.pop_front();
             lock.unlock();
-            work();
+            Waker done = work();
             work = nullptr;  // destroy captures off the lock
-            lock.lock();
+            if (done) {
+                lock.lock();
+                ++idle_;  // available before the waiter learns it may submit more
+                lock.unlock();
+                done.wake_and_reset();
+                lock.lock();
+                --idle_;
+            } else {
+                lock.lock();
+            }
         }
         if (shutdown_) break;
         ++idle_;

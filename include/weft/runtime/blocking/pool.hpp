@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#include <weft/runtime/waker.hpp>
 
 namespace weft::detail {
 
@@ -33,7 +34,12 @@ public:
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;
 
-    void submit(std::move_only_function<void()> work);
+    /// A job returns the waker to notify of its completion (or an empty one). The pool wakes it
+    /// only after the thread counts as available again, so a caller that submits its next job
+    /// as soon as it is woken reuses this thread instead of starting another.
+    using Job = std::move_only_function<Waker()>;
+
+    void submit(Job work);
     Stats stats() const;
 
     /// The pool of the runtime running on this thread, or the process-wide one outside runtimes.
@@ -47,7 +53,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable all_exited_;
-    std::deque<std::move_only_function<void()>> queue_;
+    std::deque<Job> queue_;
     std::vector<std::thread> threads_;
     std::vector<std::thread::id> exited_;
     std::size_t alive_ = 0;

@@ -101,13 +101,9 @@ auto spawn_blocking(F f) -> BlockingHandle<std::invoke_result_t<F&>> {
         } catch (...) {
             state->result.template emplace<2>(std::current_exception());
         }
-        Waker waker;
-        {
-            std::lock_guard lock(state->mutex);
-            state->done.store(true, std::memory_order_release);
-            waker = std::move(state->waker);
-        }
-        waker.wake();
+        std::lock_guard lock(state->mutex);
+        state->done.store(true, std::memory_order_release);
+        return std::move(state->waker);  // the pool wakes it once this thread is free again
     });
     return BlockingHandle<T>(std::move(state));
 }
