@@ -68,8 +68,11 @@ Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr) {
 
 Task<Result<TcpStream>> TcpStream::connect(std::string host, std::uint16_t port) {
     if (auto literal = SocketAddr::from_ip(host, port)) co_return co_await connect(*literal);
-    Result<std::vector<SocketAddr>> addrs =
-        co_await spawn_blocking([host = std::move(host), port] { return detail::resolve(host, port); });
+    // A named job, not a lambda temporary inside the co_await: GCC 12 mishandles the lifetime
+    // of init-captured temporaries in a co_await expression (the string is freed twice).
+    auto job = [name = std::move(host), port] { return detail::resolve(name, port); };
+    auto resolving = spawn_blocking(std::move(job));
+    Result<std::vector<SocketAddr>> addrs = co_await resolving;
     if (!addrs) co_return std::unexpected(addrs.error());
     std::error_code last = make_error_code(Errc::resolve_failed);
     for (const SocketAddr& addr : *addrs) {
