@@ -1,0 +1,204 @@
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/time/interval.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace wt = weft::time;
+
+weft::Runtime paused_runtime() { return weft::Runtime::Builder::current_thread().start_paused(true).build(); }
+
+TEST(Sleep, PausedTimeAutoAdvancesWithoutWaiting) {
+    auto rt = paused_runtime();
+    auto real_start = std::chrono::steady_clock::now();
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        co_await wt::sleep(1h);
+        co_return wt::now() - start;
+    };
+    auto slept = rt.block_on(t());
+    EXPECT_GE(slept, 1h);
+    EXPECT_LT(slept, 1h + 2ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - real_start, 5s);
+}
+
+TEST(Sleep, RealTimeSleepWaitsAtLeastItsDuration) {
+    weft::Runtime rt;
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        co_await wt::sleep(20ms);
+        co_return wt::now() - start;
+    };
+    EXPECT_GE(rt.block_on(t()), 20ms);
+}
+
+TEST(Sleep, SleepersWakeInDeadlineOrder) {
+    auto rt = paused_runtime();
+    std::vector<int> order;
+    auto sleeper = [&](int ms) -> weft::Task<> {
+        co_await wt::sleep(std::chrono::milliseconds(ms));
+        order.push_back(ms);
+    };
+    auto parent = [&]() -> weft::Task<> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int ms : {300, 5, 70, 4000, 1, 64, 65}) hs.push_back(weft::spawn_local(sleeper(ms)));
+        for (auto& h : hs) (void)co_await h;
+    };
+    rt.block_on(parent());
+    EXPECT_EQ(order, (std::vector<int>{1, 5, 64, 65, 70, 300, 4000}));
+}
+
+TEST(Sleep, ElapsedDeadlineCompletesImmediately) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<bool> {
+        auto s = wt::sleep_until(wt::now() - 1s);
+        bool elapsed = s.is_elapsed();
+        co_await s;
+        co_return elapsed;
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(Sleep, AdvanceMovesPausedTime) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<bool> {
+        auto start = wt::now();
+        wt::advance(10s);
+        co_return wt::now() - start == 10s;
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(Sleep, DestroyedSleepRemovesItsTimer) {
+    auto rt = paused_runtime();
+    auto sleeper = []() -> weft::Task<> { co_await wt::sleep(1h); };
+    auto parent = [&]() -> weft::Task<std::size_t> {
+        auto h = weft::spawn_local(sleeper());
+        co_await weft::yield_now();
+        std::size_t during = rt.metrics().active_timers;
+        h.abort();
+        (void)co_await h;
+        co_return during;
+    };
+    EXPECT_EQ(rt.block_on(parent()), 1u);
+    EXPECT_EQ(rt.metrics().active_timers, 0u);
+}
+
+TEST(Interval, TicksAtTheRequestedPeriod) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<std::vector<wt::Duration>> {
+        auto start = wt::now();
+        auto every = wt::interval(100ms);
+        std::vector<wt::Duration> ticks;
+        for (int i = 0; i < 4; ++i) ticks.push_back(co_await every.tick() - start);
+        co_return ticks;
+    };
+    auto ticks = rt.block_on(t());
+    EXPECT_EQ(ticks, (std::vector<wt::Duration>{0ms, 100ms, 200ms, 300ms}));
+}
+
+TEST(Interval, SkipDropsMissedTicks) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        wt::Interval every(start, 100ms, wt::MissedTickBehavior::skip);
+        co_await every.tick();   // 0
+        wt::advance(350ms);      // busy past three ticks
+        co_await every.tick();   // the missed tick at 100 is still due
+        co_return co_await every.tick() - start;  // then the next multiple after 350: 400
+    };
+    EXPECT_EQ(rt.block_on(t()), 400ms);
+}
+
+weft::Task<int> slow(wt::Duration d, int v) {
+    co_await wt::sleep(d);
+    co_return v;
+}
+
+weft::Task<weft::Result<int>> slow_result(wt::Duration d) {
+    co_await wt::sleep(d);
+    co_return 3;
+}
+
+TEST(Timeout, CompletesWhenTheTaskIsFaster) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<weft::Result<int>> { co_return co_await wt::timeout(1s, slow(10ms, 9)); };
+    auto r = rt.block_on(t());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(*r, 9);
+}
+
+TEST(Timeout, ErrorIsDistinguishableFromOsTimeouts) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<weft::Result<int>> { co_return co_await wt::timeout(10ms, slow(1h, 9)); };
+    auto r = rt.block_on(t());
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(weft::is_timeout(r.error()));
+    EXPECT_EQ(r.error(), weft::Errc::timed_out);
+    EXPECT_NE(r.error(), std::make_error_code(std::errc::timed_out));
+    EXPECT_EQ(rt.metrics().active_timers, 0u);  // the inner sleep was destroyed with the task
+}
+
+TEST(Timeout, TaskReturningResultIsNotWrappedTwice) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<bool> {
+        weft::Result<int> ok = co_await wt::timeout(1s, slow_result(1ms));
+        weft::Result<int> late = co_await wt::timeout(1ms, slow_result(1s));
+        co_return ok && *ok == 3 && !late && weft::is_timeout(late.error());
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(Timeout, TimedOutTaskIsDestroyedBeforeTimeoutReturns) {
+    auto rt = paused_runtime();
+    struct Guard {
+        bool* flag;
+        ~Guard() { *flag = true; }
+    };
+    auto inner = [](bool* flag) -> weft::Task<> {
+        Guard g{flag};
+        co_await wt::sleep(1h);
+    };
+    auto t = [&]() -> weft::Task<bool> {
+        bool destroyed = false;
+        auto r = co_await wt::timeout(5ms, inner(&destroyed));
+        co_return !r && destroyed;
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(Timeout, InnerTaskThatYieldsKeepsRunning) {
+    auto rt = paused_runtime();
+    auto inner = []() -> weft::Task<int> {
+        int n = 0;
+        for (int i = 0; i < 100; ++i) {
+            co_await weft::yield_now();
+            ++n;
+        }
+        co_return n;
+    };
+    auto t = [&]() -> weft::Task<weft::Result<int>> { co_return co_await wt::timeout(1s, inner()); };
+    auto r = rt.block_on(t());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(*r, 100);
+}
+
+TEST(Timeout, NestedTimeoutsFireInnermostFirst) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<bool> {
+        auto inner = []() -> weft::Task<weft::Result<int>> { co_return co_await wt::timeout(10ms, slow(1h, 1)); };
+        weft::Result<int> r = co_await wt::timeout(1s, inner());
+        co_return !r && weft::is_timeout(r.error()) && wt::now() >= wt::Instant{};
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+}  // namespace
