@@ -4,7 +4,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <system_error>
 
@@ -39,44 +38,64 @@ IoDriver::IoDriver() {
 IoDriver::~IoDriver() {
     ::close(event_fd_);
     ::close(epoll_fd_);
+    for (auto& page : pages_) delete[] page.load(std::memory_order_relaxed);
+}
+
+ScheduledIo* IoDriver::slot(std::uint32_t index) const noexcept {
+    ScheduledIo* page = pages_[index / page_size].load(std::memory_order_acquire);
+    return page ? &page[index % page_size] : nullptr;
 }
 
 Result<ScheduledIo*> IoDriver::add(int fd) {
-    std::uint32_t index;
-    if (!free_.empty()) {
-        index = free_.back();
-        free_.pop_back();
-    } else {
-        index = static_cast<std::uint32_t>(slab_.size());
-        slab_.push_back(std::make_unique<ScheduledIo>());
-        slab_.back()->index = index;
+    ScheduledIo* io;
+    {
+        std::lock_guard lock(slab_mutex_);
+        std::uint32_t index;
+        if (!free_.empty()) {
+            index = free_.back();
+            free_.pop_back();
+        } else {
+            if (allocated_ == page_size * max_pages) return os_error(ENOMEM);
+            index = allocated_++;
+            auto& page = pages_[index / page_size];
+            if (!page.load(std::memory_order_relaxed)) page.store(new ScheduledIo[page_size], std::memory_order_release);
+        }
+        io = slot(index);
+        io->index = index;
+        io->fd = fd;
     }
-    ScheduledIo& io = *slab_[index];
-    io.fd = fd;
-    io.readiness = 0;
+    io->readiness.store(0, std::memory_order_relaxed);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    ev.data.u64 = token(index, io.generation);
+    ev.data.u64 = token(io->index, io->generation.load(std::memory_order_relaxed));
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
         int e = errno;
-        io.fd = -1;
-        free_.push_back(index);
+        std::lock_guard lock(slab_mutex_);
+        io->fd = -1;
+        free_.push_back(io->index);
         return os_error(e);
     }
-    ++registered_;
-    return &io;
+    registered_.fetch_add(1, std::memory_order_relaxed);
+    return io;
 }
 
 void IoDriver::remove(ScheduledIo* io) noexcept {
     if (!io || io->fd < 0) return;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, io->fd, nullptr);
+    // Events already queued for this slot are now stale. A turn that read the old generation
+    // just before may still set bits or wake a waiter: harmless, since every operation retries
+    // on EAGAIN and every leaf re-checks before resuming.
+    io->generation.fetch_add(1, std::memory_order_acq_rel);
+    Waker reader, writer;
+    {
+        std::lock_guard lock(io->waiters_lock);
+        reader = std::move(io->reader);
+        writer = std::move(io->writer);
+    }
+    std::lock_guard lock(slab_mutex_);
     io->fd = -1;
-    ++io->generation;  // events already queued for this slot are now stale
-    io->readiness = 0;
-    io->reader.reset();
-    io->writer.reset();
     free_.push_back(io->index);
-    --registered_;
+    registered_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::size_t IoDriver::turn(int timeout_ms) {
@@ -96,9 +115,8 @@ std::size_t IoDriver::turn(int timeout_ms) {
             [[maybe_unused]] auto r = ::read(event_fd_, &value, sizeof value);
             continue;
         }
-        if (index >= slab_.size()) continue;
-        ScheduledIo& io = *slab_[index];
-        if (io.generation != generation || io.fd < 0) continue;  // stale
+        ScheduledIo* io = slot(index);
+        if (!io || io->generation.load(std::memory_order_acquire) != generation) continue;  // stale
         std::uint32_t flags = events[i].events;
         std::uint32_t ready = 0;
         if (flags & EPOLLIN) ready |= readable;
@@ -106,10 +124,19 @@ std::size_t IoDriver::turn(int timeout_ms) {
         if (flags & EPOLLRDHUP) ready |= read_closed | readable;
         if (flags & EPOLLHUP) ready |= read_closed | write_closed;
         if (flags & EPOLLERR) ready |= error;
-        io.readiness |= ready;
-        ++io.tick;
-        if (ready & ready_mask(Interest::read)) io.reader.wake_and_reset();
-        if (ready & ready_mask(Interest::write)) io.writer.wake_and_reset();
+        std::uint64_t word = io->readiness.load(std::memory_order_relaxed);
+        std::uint64_t next;
+        do {
+            next = (std::uint64_t{ScheduledIo::tick(word) + 1} << 32) | (ScheduledIo::bits(word) | ready);
+        } while (!io->readiness.compare_exchange_weak(word, next, std::memory_order_acq_rel));
+        Waker reader, writer;
+        {
+            std::lock_guard lock(io->waiters_lock);
+            if (ready & ready_mask(Interest::read)) reader = std::move(io->reader);
+            if (ready & ready_mask(Interest::write)) writer = std::move(io->writer);
+        }
+        reader.wake();
+        writer.wake();
         ++dispatched;
     }
     return dispatched;

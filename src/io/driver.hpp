@@ -3,19 +3,27 @@
 // The epoll I/O driver.
 //
 // Each file descriptor is registered once, edge-triggered, for both directions. The driver
-// keeps a `ScheduledIo` per registration in a slab; the epoll event carries the slab index and
-// a generation number, so an event that arrives for a slot after it was freed (and maybe
+// keeps a `ScheduledIo` per registration in a slab of fixed pages (addresses never move, so the
+// thread turning the driver reads them without a lock); the epoll event carries the slab index
+// and a generation number, so an event that arrives for a slot after it was freed (and maybe
 // reused) is recognised as stale and dropped.
 //
-// Readiness is cached: an event sets bits and bumps `tick`; an operation that gets EAGAIN
-// clears its bit, but only if no event arrived since it observed the readiness (same tick),
-// so an edge is never lost. One reader and one writer waker per registration.
+// Readiness is cached in one atomic word: the ready bits and a tick that every event bumps. An
+// operation that gets EAGAIN clears its bit only if the tick is still the one it observed, so
+// an edge that arrived meanwhile is never lost. One reader and one writer waker per
+// registration, behind a spin lock: the driver sets readiness *then* takes the wakers, a leaf
+// stores its waker *then* re-reads readiness, so one of the two always sees the other.
 //
-// The driver also owns an eventfd that wakes a thread parked in epoll_wait.
+// The driver also owns an eventfd that wakes a thread parked in epoll_wait. Any thread may
+// register, deregister and unpark; one thread at a time turns the driver.
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
+#include <weft/detail/spin_lock.hpp>
 #include <weft/error.hpp>
 #include <weft/runtime/waker.hpp>
 
@@ -35,13 +43,17 @@ inline constexpr std::uint32_t ready_mask(Interest i) noexcept {
 }
 
 struct ScheduledIo {
-    int fd = -1;
+    /// Ready bits in the low half, the event tick in the high half.
+    std::atomic<std::uint64_t> readiness{0};
+    std::atomic<std::uint32_t> generation{0};
+    int fd = -1;  ///< touched by add/remove only, under the slab lock
     std::uint32_t index = 0;
-    std::uint32_t generation = 0;
-    std::uint32_t readiness = 0;
-    std::uint32_t tick = 0;
+    weft::detail::SpinLock waiters_lock;
     Waker reader;
     Waker writer;
+
+    static std::uint32_t bits(std::uint64_t word) noexcept { return static_cast<std::uint32_t>(word); }
+    static std::uint32_t tick(std::uint64_t word) noexcept { return static_cast<std::uint32_t>(word >> 32); }
 };
 
 class IoDriver {
@@ -62,16 +74,22 @@ public:
     /// Interrupts a `turn` in progress on another thread (or the next one).
     void unpark() noexcept;
 
-    std::size_t registered() const noexcept { return registered_; }
+    std::size_t registered() const noexcept { return registered_.load(std::memory_order_relaxed); }
 
 private:
     static constexpr std::uint32_t unpark_index = UINT32_MAX;
+    static constexpr std::size_t page_size = 1024;
+    static constexpr std::size_t max_pages = 1024;  // about a million registrations
+
+    ScheduledIo* slot(std::uint32_t index) const noexcept;
 
     int epoll_fd_ = -1;
     int event_fd_ = -1;
-    std::vector<std::unique_ptr<ScheduledIo>> slab_;
+    std::mutex slab_mutex_;
+    std::array<std::atomic<ScheduledIo*>, max_pages> pages_{};
+    std::uint32_t allocated_ = 0;  // slots handed out so far (under slab_mutex_)
     std::vector<std::uint32_t> free_;
-    std::size_t registered_ = 0;
+    std::atomic<std::size_t> registered_{0};
 };
 
 }  // namespace weft::io::detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <mutex>
 #include <weft/io/detail/registration.hpp>
 #include <weft/runtime/context.hpp>
 
@@ -14,34 +15,54 @@ public:
         : io_(reg.scheduled_io()), interest_(interest) {}
     ReadinessAwaiter(const ReadinessAwaiter&) = delete;
     ~ReadinessAwaiter() {
-        if (registered_) slot().reset();
+        if (!registered_) return;
+        Waker old;
+        std::lock_guard lock(io_->waiters_lock);
+        old = std::move(slot());
     }
-    bool await_ready() const noexcept { return io_->readiness & ready_mask(interest_); }
+    bool await_ready() const noexcept { return is_ready(); }
     template <weft::detail::HasTaskContext P>
-    void await_suspend(std::coroutine_handle<P> h) noexcept {
-        slot() = h.promise().context->waker();
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+        Waker previous;
+        {
+            std::lock_guard lock(io_->waiters_lock);
+            previous = std::exchange(slot(), h.promise().context->waker());
+        }
         registered_ = true;
+        if (is_ready()) return false;  // an event raced with the registration
         suspend_here(h);
+        return true;
     }
-    std::uint32_t await_resume() const noexcept { return io_->tick; }
-    bool ready() noexcept override { return io_->readiness & ready_mask(interest_); }
+    std::uint32_t await_resume() const noexcept {
+        return ScheduledIo::tick(io_->readiness.load(std::memory_order_acquire));
+    }
+    bool ready() noexcept override { return is_ready(); }
     const char* describe() const noexcept override {
         return interest_ == Interest::read ? "fd readable" : "fd writable";
     }
 
 private:
+    bool is_ready() const noexcept {
+        return ScheduledIo::bits(io_->readiness.load(std::memory_order_acquire)) & ready_mask(interest_);
+    }
     Waker& slot() const noexcept { return interest_ == Interest::read ? io_->reader : io_->writer; }
     ScheduledIo* io_;
     Interest interest_;
     bool registered_ = false;
 };
 
-inline std::uint32_t readiness_tick(const Registration& reg) noexcept { return reg.scheduled_io()->tick; }
+inline std::uint32_t readiness_tick(const Registration& reg) noexcept {
+    return ScheduledIo::tick(reg.scheduled_io()->readiness.load(std::memory_order_acquire));
+}
 
 /// After EAGAIN: forget readiness for `interest`, unless an event came after `tick`.
 inline void clear_readiness(const Registration& reg, Interest interest, std::uint32_t tick) noexcept {
     ScheduledIo* io = reg.scheduled_io();
-    if (io->tick == tick) io->readiness &= ~(interest == Interest::read ? readable : writable);
+    std::uint64_t clear = interest == Interest::read ? readable : writable;
+    std::uint64_t word = io->readiness.load(std::memory_order_acquire);
+    while (ScheduledIo::tick(word) == tick && (word & clear)) {
+        if (io->readiness.compare_exchange_weak(word, word & ~clear, std::memory_order_acq_rel)) return;
+    }
 }
 
 }  // namespace weft::io::detail

@@ -10,43 +10,73 @@ namespace weft::time::detail {
 TimeDriver::TimeDriver() : start_(Clock::now()) {}
 
 void TimeDriver::pause() noexcept {
-    if (paused_) return;
-    paused_now_ = Clock::now();
-    paused_ = true;
+    std::lock_guard lock(mutex_);
+    if (paused_.load(std::memory_order_relaxed)) return;
+    paused_now_.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
+    paused_.store(true, std::memory_order_release);
 }
 
 void TimeDriver::resume() noexcept {
-    if (!paused_) return;
+    std::lock_guard lock(mutex_);
+    if (!paused_.load(std::memory_order_relaxed)) return;
     // Real time keeps its own pace; shift the origin so that now() never goes backwards.
     auto real = Clock::now();
-    if (paused_now_ > real) start_ -= paused_now_ - real;
-    paused_ = false;
+    Instant paused_at{Duration(paused_now_.load(std::memory_order_acquire))};
+    if (paused_at > real) start_.store(start_.load() - (paused_at - real));
+    paused_.store(false, std::memory_order_release);
 }
 
 std::uint64_t TimeDriver::tick_at(Instant t) const noexcept {
-    if (t <= start_) return 0;
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t - start_).count());
+    Instant start = start_.load(std::memory_order_relaxed);
+    if (t <= start) return 0;
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t - start).count());
 }
 
 std::uint64_t TimeDriver::deadline_tick(Instant t) const noexcept {
-    if (t <= start_) return 0;
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count();
+    Instant start = start_.load(std::memory_order_relaxed);
+    if (t <= start) return 0;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t - start).count();
     return static_cast<std::uint64_t>((ns + 999'999) / 1'000'000);
 }
 
-void TimeDriver::register_timer(TimerEntry& entry, Instant deadline) noexcept {
+void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker) noexcept {
+    std::lock_guard lock(mutex_);
     wheel_.remove(entry);
-    entry.fired = false;
     entry.when = deadline_tick(deadline);
+    std::swap(entry.waker, waker);  // the old one is dropped after the lock
     if (entry.when <= wheel_.elapsed() || deadline <= now()) {
-        entry.fired = true;
-        entry.waker.reset();
+        waker = std::move(entry.waker);
+        entry.fired.store(true, std::memory_order_release);
         return;
     }
+    entry.fired.store(false, std::memory_order_relaxed);
     wheel_.insert(entry);
 }
 
+void TimeDriver::deregister_timer(TimerEntry& entry) noexcept {
+    Waker dropped;  // released after the lock
+    std::lock_guard lock(mutex_);
+    wheel_.remove(entry);
+    dropped = std::move(entry.waker);
+}
+
+std::size_t TimeDriver::process() {
+    std::vector<Waker> wake;
+    std::size_t fired;
+    {
+        std::lock_guard lock(mutex_);
+        wake.swap(to_wake_);
+        fired = wheel_.advance_to(tick_at(now()), wake);
+    }
+    for (auto& w : wake) w.wake_and_reset();
+    wake.clear();
+    std::lock_guard lock(mutex_);
+    if (to_wake_.capacity() < wake.capacity()) to_wake_.swap(wake);
+    return fired;
+}
+
 std::optional<Instant> TimeDriver::next_deadline() const noexcept {
+    std::lock_guard lock(mutex_);
     if (auto tick = wheel_.next_expiration()) return instant_of(*tick);
     return std::nullopt;
 }
@@ -54,8 +84,16 @@ std::optional<Instant> TimeDriver::next_deadline() const noexcept {
 bool TimeDriver::auto_advance() noexcept {
     auto next = next_deadline();
     if (!next) return false;
-    if (*next > paused_now_) paused_now_ = *next;
+    auto target = next->time_since_epoch().count();
+    auto current = paused_now_.load(std::memory_order_acquire);
+    while (current < target && !paused_now_.compare_exchange_weak(current, target, std::memory_order_acq_rel)) {
+    }
     return true;
+}
+
+std::size_t TimeDriver::active_timers() const noexcept {
+    std::lock_guard lock(mutex_);
+    return wheel_.size();
 }
 
 TimeDriver& current_driver(const char* operation) {
@@ -70,8 +108,8 @@ TimeDriver& current_driver(const char* operation) {
 
 Instant driver_now(TimeDriver& driver) noexcept { return driver.now(); }
 
-void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept {
-    driver.register_timer(entry, deadline);
+void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker) noexcept {
+    driver.register_timer(entry, deadline, std::move(waker));
 }
 
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept { driver.deregister_timer(entry); }
@@ -90,7 +128,11 @@ Instant now() {
 }
 void pause() { driver_for("weft::time::pause").pause(); }
 void resume() { driver_for("weft::time::resume").resume(); }
-void advance(Duration d) { driver_for("weft::time::advance").advance(d); }
+void advance(Duration d) {
+    auto& driver = driver_for("weft::time::advance");
+    if (!driver.paused()) throw std::logic_error("weft::time::advance needs paused time: call weft::time::pause() first");
+    driver.advance(d);
+}
 bool is_paused() {
     auto* core = weft::detail::RuntimeCore::current();
     return core && core->time().paused();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <mutex>
 #include <optional>
 #include <weft/time/clock.hpp>
 
@@ -7,38 +9,49 @@
 
 namespace weft::time::detail {
 
-/// The runtime's clock (pausable) and timer wheel. Used by the thread that drives the runtime.
+/// The runtime's clock (pausable) and timer wheel.
+///
+/// Any thread may register and deregister timers (under the driver's mutex); the thread that
+/// turns the runtime's drivers calls `process`, which wakes due timers after unlocking.
 class TimeDriver {
 public:
     TimeDriver();
 
-    Instant now() const noexcept { return paused_ ? paused_now_ : Clock::now(); }
+    Instant now() const noexcept {
+        return paused_.load(std::memory_order_acquire)
+                   ? Instant(Duration(paused_now_.load(std::memory_order_acquire)))
+                   : Clock::now();
+    }
     void pause() noexcept;
     void resume() noexcept;
-    void advance(Duration d) noexcept { paused_now_ += d; }
-    bool paused() const noexcept { return paused_; }
+    void advance(Duration d) noexcept { paused_now_.fetch_add(d.count(), std::memory_order_acq_rel); }
+    bool paused() const noexcept { return paused_.load(std::memory_order_acquire); }
 
-    void register_timer(TimerEntry& entry, Instant deadline) noexcept;
-    void deregister_timer(TimerEntry& entry) noexcept { wheel_.remove(entry); }
+    void register_timer(TimerEntry& entry, Instant deadline, Waker waker) noexcept;
+    void deregister_timer(TimerEntry& entry) noexcept;
 
     /// Fires every timer due now; returns how many fired.
-    std::size_t process() noexcept { return wheel_.advance_to(tick_at(now())); }
+    std::size_t process();
     /// When the next timer may be due, if any is registered.
     std::optional<Instant> next_deadline() const noexcept;
     /// With paused time: jumps the clock to the next deadline. False when no timer is set.
     bool auto_advance() noexcept;
 
-    std::size_t active_timers() const noexcept { return wheel_.size(); }
+    std::size_t active_timers() const noexcept;
 
 private:
-    std::uint64_t tick_at(Instant t) const noexcept;          // floor
-    std::uint64_t deadline_tick(Instant t) const noexcept;    // ceil: never fire early
-    Instant instant_of(std::uint64_t tick) const noexcept { return start_ + std::chrono::milliseconds(tick); }
+    std::uint64_t tick_at(Instant t) const noexcept;        // floor
+    std::uint64_t deadline_tick(Instant t) const noexcept;  // ceil: never fire early
+    Instant instant_of(std::uint64_t tick) const noexcept {
+        return start_.load(std::memory_order_relaxed) + std::chrono::milliseconds(tick);
+    }
 
-    Instant start_;
-    Instant paused_now_{};
-    bool paused_ = false;
+    std::atomic<Instant> start_;  // moves back when resume() keeps time monotonic
+    std::atomic<Duration::rep> paused_now_{0};
+    std::atomic<bool> paused_{false};
+    mutable std::mutex mutex_;
     Wheel wheel_;
+    std::vector<Waker> to_wake_;  // reused by process(), under mutex_
 };
 
 }  // namespace weft::time::detail

@@ -74,12 +74,7 @@ std::optional<std::uint64_t> Wheel::next_expiration() const noexcept {
     return std::nullopt;
 }
 
-void Wheel::fire(TimerEntry& e) noexcept {
-    e.fired = true;
-    e.waker.wake_and_reset();
-}
-
-std::size_t Wheel::advance_to(std::uint64_t now) noexcept {
+std::size_t Wheel::advance_to(std::uint64_t now, std::vector<Waker>& wake) {
     std::size_t fired = 0;
     while (auto exp = next_expiration_detail()) {
         if (exp->deadline > now) break;
@@ -96,7 +91,8 @@ std::size_t Wheel::advance_to(std::uint64_t now) noexcept {
             if (e.when <= now) {
                 --size_;
                 ++fired;
-                fire(e);
+                if (e.waker) wake.push_back(std::move(e.waker));
+                e.fired.store(true, std::memory_order_release);
             } else {
                 link(e);  // cascade to a lower level
             }

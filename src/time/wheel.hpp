@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <weft/time/detail/timer_entry.hpp>
 
 namespace weft::time::detail {
@@ -30,8 +31,9 @@ public:
     void insert(TimerEntry& e) noexcept;
     /// Unlinks `e` if it is linked.
     void remove(TimerEntry& e) noexcept;
-    /// Fires (unlinks, marks fired, wakes) every entry due at or before `now`; returns the count.
-    std::size_t advance_to(std::uint64_t now) noexcept;
+    /// Fires (unlinks, marks fired) every entry due at or before `now`, moving its waker into
+    /// `wake` so that the caller wakes them after releasing its lock; returns the count.
+    std::size_t advance_to(std::uint64_t now, std::vector<Waker>& wake);
     /// The tick at which the earliest slot comes due (a lower bound of the next deadline).
     std::optional<std::uint64_t> next_expiration() const noexcept;
 
@@ -56,7 +58,6 @@ private:
     static unsigned slot_for(std::uint64_t when, unsigned level) noexcept;
     std::optional<Expiration> next_expiration_detail() const noexcept;
     void link(TimerEntry& e) noexcept;
-    static void fire(TimerEntry& e) noexcept;
 
     std::array<Level, levels> levels_{};
     std::uint64_t elapsed_ = 0;

@@ -22,35 +22,40 @@ public:
     explicit Sleep(Instant deadline) : driver_(&detail::current_driver("weft::time::sleep")), deadline_(deadline) {}
     Sleep(Sleep&& other) noexcept : driver_(other.driver_), deadline_(other.deadline_) {}
     Sleep& operator=(Sleep&&) = delete;
-    ~Sleep() { detail::deregister_timer(*driver_, entry_); }
+    ~Sleep() {
+        if (registered_) detail::deregister_timer(*driver_, entry_);
+    }
 
     Instant deadline() const noexcept { return deadline_; }
-    bool is_elapsed() const noexcept { return entry_.fired || detail::driver_now(*driver_) >= deadline_; }
+    bool is_elapsed() const noexcept { return fired() || detail::driver_now(*driver_) >= deadline_; }
     /// Moves the deadline; a task awaiting this sleep will be woken at the new one.
     void reset(Instant deadline) noexcept {
         deadline_ = deadline;
-        if (entry_.linked || entry_.fired) detail::register_timer(*driver_, entry_, deadline_);
+        if (registered_) detail::register_timer(*driver_, entry_, deadline_, {});
     }
 
     bool await_ready() const noexcept { return is_elapsed(); }
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
-        entry_.waker = h.promise().context->waker();
-        detail::register_timer(*driver_, entry_, deadline_);
-        if (entry_.fired) return false;
+        registered_ = true;
+        detail::register_timer(*driver_, entry_, deadline_, h.promise().context->waker());
+        if (fired()) return false;
         continuation = h;
         h.promise().context->pending = this;
         return true;
     }
     void await_resume() const noexcept {}
 
-    bool ready() noexcept override { return entry_.fired; }
+    bool ready() noexcept override { return fired(); }
     const char* describe() const noexcept override { return "sleep"; }
 
 private:
+    bool fired() const noexcept { return entry_.fired.load(std::memory_order_acquire); }
+
     detail::TimeDriver* driver_;
     Instant deadline_;
     detail::TimerEntry entry_;
+    bool registered_ = false;
 };
 
 /// A `Sleep` that completes `d` from now (on the runtime's clock, which may be paused).

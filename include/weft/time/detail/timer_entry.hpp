@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <weft/runtime/waker.hpp>
 
@@ -8,7 +9,8 @@ namespace weft::time::detail {
 /// An intrusive timer registration, embedded in the awaiter that waits for it.
 ///
 /// Owned by its awaiter, linked into the wheel while registered. The awaiter's destructor
-/// deregisters it, so a cancelled sleep leaves nothing behind in the wheel.
+/// deregisters it, so a cancelled sleep leaves nothing behind in the wheel. Every field but
+/// `fired` is guarded by the driver's lock; `fired` is also read by the awaiting task.
 struct TimerEntry {
     std::uint64_t when = 0;        ///< deadline, in wheel ticks (milliseconds)
     Waker waker;                   ///< woken when the deadline passes
@@ -17,7 +19,7 @@ struct TimerEntry {
     std::uint8_t level = 0;
     std::uint8_t slot = 0;
     bool linked = false;           ///< in a wheel slot
-    bool fired = false;            ///< deadline reached
+    std::atomic<bool> fired{false};  ///< deadline reached
 };
 
 }  // namespace weft::time::detail
