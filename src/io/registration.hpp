@@ -20,7 +20,7 @@ public:
         std::lock_guard lock(io_->waiters_lock);
         old = std::move(slot());
     }
-    bool await_ready() const noexcept { return is_ready(); }
+    bool await_ready() const noexcept { return is_ready() && weft::detail::coop::poll_proceed(); }
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
         Waker previous;
@@ -29,7 +29,11 @@ public:
             previous = std::exchange(slot(), h.promise().context->waker());
         }
         registered_ = true;
-        if (is_ready()) return false;  // an event raced with the registration
+        if (is_ready()) {  // an event raced with the registration, or the budget is spent
+            if (!weft::detail::coop::exhausted()) return false;
+            yield_here(h);
+            return true;
+        }
         suspend_here(h);
         return true;
     }
@@ -39,6 +43,11 @@ public:
     bool ready() noexcept override { return is_ready(); }
     const char* describe() const noexcept override {
         return interest_ == Interest::read ? "fd readable" : "fd writable";
+    }
+    void describe_detail(std::string& out) const override {
+        out += " (fd ";
+        out += std::to_string(io_->fd);
+        out += ')';
     }
 
 private:

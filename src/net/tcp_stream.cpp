@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <weft/runtime/blocking/spawn_blocking.hpp>
+#include <weft/runtime/yield_now.hpp>
 
 #include "io/registration.hpp"
 #include "net/resolve.hpp"
@@ -84,6 +85,7 @@ Task<Result<TcpStream>> TcpStream::connect(std::string host, std::uint16_t port)
 }
 
 Task<Result<std::size_t>> TcpStream::read(std::span<std::byte> buf) {
+    co_await weft::detail::coop_point();
     for (;;) {
         std::uint32_t tick = io::detail::readiness_tick(reg_);
         ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
@@ -96,6 +98,7 @@ Task<Result<std::size_t>> TcpStream::read(std::span<std::byte> buf) {
 }
 
 Task<Result<std::size_t>> TcpStream::write(std::span<const std::byte> buf) {
+    co_await weft::detail::coop_point();
     for (;;) {
         std::uint32_t tick = io::detail::readiness_tick(reg_);
         ssize_t n = ::send(fd_, buf.data(), buf.size(), MSG_NOSIGNAL);
@@ -108,6 +111,7 @@ Task<Result<std::size_t>> TcpStream::write(std::span<const std::byte> buf) {
 }
 
 Task<Result<void>> TcpStream::write_all(std::span<const std::byte> buf) {
+    co_await weft::detail::coop_point();
     while (!buf.empty()) {
         std::uint32_t tick = io::detail::readiness_tick(reg_);
         ssize_t n = ::send(fd_, buf.data(), buf.size(), MSG_NOSIGNAL);

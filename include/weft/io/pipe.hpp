@@ -44,11 +44,11 @@ private:
         ReadAwaiter(detail::PipeState* s, std::span<std::byte> b) noexcept : s_(s), buf_(b) {}
         ReadAwaiter(const ReadAwaiter&) = delete;
         ~ReadAwaiter();
-        bool await_ready() noexcept { return ready(); }
+        bool await_ready() noexcept { return ready() && weft::detail::coop::poll_proceed(); }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
             std::lock_guard lock(s_->mutex);
-            if (can_read_locked()) return false;
+            if (can_read_locked()) return yield_if_budget_spent(h);
             s_->reader = h.promise().context->waker();
             registered_ = true;
             suspend_here(h);
@@ -94,11 +94,11 @@ private:
         WriteAwaiter(detail::PipeState* s, std::span<const std::byte> b) noexcept : s_(s), buf_(b) {}
         WriteAwaiter(const WriteAwaiter&) = delete;
         ~WriteAwaiter();
-        bool await_ready() noexcept { return ready(); }
+        bool await_ready() noexcept { return ready() && weft::detail::coop::poll_proceed(); }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
             std::lock_guard lock(s_->mutex);
-            if (can_write_locked()) return false;
+            if (can_write_locked()) return yield_if_budget_spent(h);
             s_->writer = h.promise().context->waker();
             registered_ = true;
             suspend_here(h);

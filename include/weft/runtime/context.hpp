@@ -15,6 +15,7 @@
 // itself: contexts nest, and the child's waker is the parent's.
 
 #include <coroutine>
+#include <string>
 #include <weft/runtime/waker.hpp>
 
 namespace weft::detail {
@@ -24,8 +25,11 @@ class PendingLeaf {
 public:
     /// True when the awaiting coroutine may be resumed. Called on the task's thread.
     virtual bool ready() noexcept = 0;
-    /// One line saying what the task waits for (for diagnostics and task dumps).
+    /// A short label saying what the task waits for (for diagnostics and task dumps).
     virtual const char* describe() const noexcept { return "leaf"; }
+    /// Optional detail appended after the label in a task dump (an fd, a deadline, ...).
+    /// Called while the task cannot run, so it may read the leaf's fields.
+    virtual void describe_detail(std::string& out) const { (void)out; }
 
     std::coroutine_handle<> continuation;
 
@@ -61,6 +65,38 @@ struct TaskContext {
     }
 };
 
+/// Cooperative budgeting: a task that keeps finding its resources ready would never suspend and
+/// starve every other task on its thread. The scheduler grants each poll a budget; leaves spend
+/// one unit per operation that completes without waiting and, once it is spent, suspend anyway
+/// (after waking their own task) so the task goes to the back of the queue.
+namespace coop {
+/// Tokio's value (tokio/src/runtime/coop.rs): large enough that the yield is rare on real work.
+inline constexpr int initial_budget = 128;
+/// Remaining budget of the poll running on this thread; negative: unconstrained.
+inline thread_local int budget = -1;
+
+/// Spends one unit; false when the budget is spent and the operation should yield instead.
+inline bool poll_proceed() noexcept {
+    if (budget < 0) return true;
+    if (budget == 0) return false;
+    --budget;
+    return true;
+}
+inline bool exhausted() noexcept { return budget == 0; }
+
+/// Installs a budget for the duration of one task poll.
+class BudgetScope {
+public:
+    explicit BudgetScope(int b) noexcept : saved_(budget) { budget = b; }
+    ~BudgetScope() { budget = saved_; }
+    BudgetScope(const BudgetScope&) = delete;
+    BudgetScope& operator=(const BudgetScope&) = delete;
+
+private:
+    int saved_;
+};
+}  // namespace coop
+
 /// Promise types whose coroutines can await weft leaves.
 template <class P>
 concept HasTaskContext = requires(P& p) {
@@ -76,6 +112,20 @@ protected:
         continuation = h;
         ctx.pending = this;
         return ctx;
+    }
+    /// For a leaf whose resource is ready but whose task has spent its coop budget: requeue the
+    /// task (it is running, so the wake takes effect after this poll) and suspend.
+    template <HasTaskContext P>
+    void yield_here(std::coroutine_handle<P> h) noexcept {
+        suspend_here(h).wakeable->wake_by_ref();
+    }
+    /// For `await_suspend` when the resource turned out ready: resume at once, unless the coop
+    /// budget is spent (then yield). Returns what `await_suspend` should return.
+    template <HasTaskContext P>
+    bool yield_if_budget_spent(std::coroutine_handle<P> h) noexcept {
+        if (!coop::exhausted()) return false;
+        yield_here(h);
+        return true;
     }
     ~LeafAwaiter() = default;
 };

@@ -56,17 +56,26 @@ private:
         ~Awaiter() {
             if (registered_) cell_->clear_join_waker();
         }
-        bool await_ready() const noexcept { return cell_->is_complete(); }
+        bool await_ready() const noexcept { return cell_->is_complete() && detail::coop::poll_proceed(); }
         template <detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) noexcept {
             registered_ = cell_->set_join_waker(h.promise().context->waker());
-            if (!registered_) return false;
+            if (!registered_) {  // complete already
+                if (!detail::coop::exhausted()) return false;
+                yield_here(h);
+                return true;
+            }
             suspend_here(h);
             return true;
         }
         Output await_resume() { return cell_->take_output(); }
         bool ready() noexcept override { return cell_->is_complete(); }
         const char* describe() const noexcept override { return "join"; }
+        void describe_detail(std::string& out) const override {
+            out += " (task ";
+            out += std::to_string(cell_->id());
+            out += ')';
+        }
 
     private:
         detail::TaskCell<T>* cell_;

@@ -27,4 +27,21 @@ public:
 
 inline YieldNow yield_now() noexcept { return {}; }
 
+namespace detail {
+/// Spends one unit of the coop budget, and yields once it is spent. Operations that may
+/// complete without ever waiting (a read from a socket with data queued) start with it.
+class CoopPoint final : public LeafAwaiter {
+public:
+    bool await_ready() const noexcept { return coop::poll_proceed(); }
+    template <HasTaskContext P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
+        yield_here(h);
+    }
+    void await_resume() const noexcept {}
+    bool ready() noexcept override { return true; }
+    const char* describe() const noexcept override { return "coop yield"; }
+};
+inline CoopPoint coop_point() noexcept { return {}; }
+}  // namespace detail
+
 }  // namespace weft
