@@ -7,7 +7,24 @@
 
 namespace weft::time::detail {
 
-TimeDriver::TimeDriver() : start_(Clock::now()) {}
+TimeDriver::TimeDriver(std::function<void()> unpark) : start_(Clock::now()), unpark_(std::move(unpark)) {}
+
+int TimeDriver::begin_park() noexcept {
+    std::lock_guard lock(mutex_);
+    auto next = wheel_.next_expiration();
+    if (!next) {
+        parked_until_ = UINT64_MAX;
+        return -1;
+    }
+    parked_until_ = *next;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(instant_of(*next) - now()).count();
+    return ms <= 0 ? 0 : static_cast<int>(std::min<long long>(ms, 60'000));
+}
+
+void TimeDriver::end_park() noexcept {
+    std::lock_guard lock(mutex_);
+    parked_until_ = 0;
+}
 
 void TimeDriver::pause() noexcept {
     std::lock_guard lock(mutex_);
@@ -40,17 +57,22 @@ std::uint64_t TimeDriver::deadline_tick(Instant t) const noexcept {
 }
 
 void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker) noexcept {
-    std::lock_guard lock(mutex_);
-    wheel_.remove(entry);
-    entry.when = deadline_tick(deadline);
-    std::swap(entry.waker, waker);  // the old one is dropped after the lock
-    if (entry.when <= wheel_.elapsed() || deadline <= now()) {
-        waker = std::move(entry.waker);
-        entry.fired.store(true, std::memory_order_release);
-        return;
+    bool unpark = false;
+    {
+        std::lock_guard lock(mutex_);
+        wheel_.remove(entry);
+        entry.when = deadline_tick(deadline);
+        std::swap(entry.waker, waker);  // the old one is dropped after the lock
+        if (entry.when <= wheel_.elapsed() || deadline <= now()) {
+            waker = std::move(entry.waker);
+            entry.fired.store(true, std::memory_order_release);
+            return;
+        }
+        entry.fired.store(false, std::memory_order_relaxed);
+        wheel_.insert(entry);
+        unpark = entry.when < parked_until_;
     }
-    entry.fired.store(false, std::memory_order_relaxed);
-    wheel_.insert(entry);
+    if (unpark && unpark_) unpark_();
 }
 
 void TimeDriver::deregister_timer(TimerEntry& entry) noexcept {

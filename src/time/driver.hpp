@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <weft/time/clock.hpp>
@@ -13,9 +14,13 @@ namespace weft::time::detail {
 ///
 /// Any thread may register and deregister timers (under the driver's mutex); the thread that
 /// turns the runtime's drivers calls `process`, which wakes due timers after unlocking.
+///
+/// A thread about to block in the I/O driver announces until when (`begin_park`); registering a
+/// timer that is due earlier then unparks it, so a new short timer is never slept through.
 class TimeDriver {
 public:
-    TimeDriver();
+    /// `unpark` interrupts a thread blocked in the I/O driver.
+    explicit TimeDriver(std::function<void()> unpark);
 
     Instant now() const noexcept {
         return paused_.load(std::memory_order_acquire)
@@ -34,6 +39,10 @@ public:
     std::size_t process();
     /// When the next timer may be due, if any is registered.
     std::optional<Instant> next_deadline() const noexcept;
+    /// Before blocking in the I/O driver: the timeout to use (-1: none), announced so that an
+    /// earlier timer registered meanwhile unparks the driver. `end_park` after.
+    int begin_park() noexcept;
+    void end_park() noexcept;
     /// With paused time: jumps the clock to the next deadline. False when no timer is set.
     bool auto_advance() noexcept;
 
@@ -52,6 +61,8 @@ private:
     mutable std::mutex mutex_;
     Wheel wheel_;
     std::vector<Waker> to_wake_;  // reused by process(), under mutex_
+    std::uint64_t parked_until_ = 0;  // tick the driver sleeps until; 0: not parked (mutex_)
+    std::function<void()> unpark_;
 };
 
 }  // namespace weft::time::detail

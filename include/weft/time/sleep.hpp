@@ -48,6 +48,12 @@ public:
 
     bool ready() noexcept override { return fired(); }
     const char* describe() const noexcept override { return "sleep"; }
+    void describe_detail(std::string& out) const override {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - detail::driver_now(*driver_));
+        out += " (deadline in ";
+        out += std::to_string(left.count());
+        out += " ms)";
+    }
 
 private:
     bool fired() const noexcept { return entry_.fired.load(std::memory_order_acquire); }

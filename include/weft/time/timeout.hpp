@@ -76,6 +76,14 @@ public:
         return sleep_->ready();
     }
     const char* describe() const noexcept override { return "timeout"; }
+    void describe_detail(std::string& out) const override {
+        if (sleep_) sleep_->describe_detail(out);
+        if (child_.pending) {
+            out += " on ";
+            out += child_.pending->describe();
+            child_.pending->describe_detail(out);
+        }
+    }
 
 private:
     Task<T> task_;
