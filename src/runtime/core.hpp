@@ -1,6 +1,7 @@
 #pragma once
 
 #include <weft/runtime/blocking/pool.hpp>
+#include <string>
 #include <weft/runtime/metrics.hpp>
 #include <weft/runtime/task/header.hpp>
 
@@ -29,6 +30,9 @@ public:
     /// Cancels every remaining task on this thread and joins the runtime's threads.
     virtual void shutdown() noexcept = 0;
     virtual RuntimeMetrics metrics() const = 0;
+    virtual bool is_multi_thread() const noexcept { return false; }
+    /// Appends a line per live task: id, name or spawn location, state, what it waits for.
+    virtual void dump(std::string& out) const = 0;
 
     /// Marks this thread as running `core` for the guard's lifetime. Entering a runtime from a
     /// thread that already runs one throws `std::logic_error` (see `block_on`).

@@ -213,8 +213,14 @@ TEST(Runtime, SpawnLocalOutsideARuntimeIsAClearError) {
     EXPECT_THROW(weft::spawn_local(t()), std::logic_error);
 }
 
-TEST(Runtime, MultiThreadFlavourIsRefusedHonestly) {
-    EXPECT_THROW(weft::Runtime::Builder::multi_thread().build(), std::logic_error);
+TEST(Runtime, PausedTimeIsRefusedOnTheMultiThreadFlavour) {
+    EXPECT_THROW(weft::Runtime::Builder::multi_thread().start_paused(true).build(), std::logic_error);
+}
+
+TEST(Runtime, SpawnLocalIsRefusedOnTheMultiThreadFlavour) {
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(1).build();
+    auto t = []() -> weft::Task<> { co_return; };
+    EXPECT_THROW(rt.spawn_local(t()), std::logic_error);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "runtime/task/dump.hpp"
+
 namespace weft::detail {
 
 namespace {
@@ -13,21 +15,19 @@ void bump(std::atomic<std::uint64_t>& counter) noexcept {
 }  // namespace
 
 CurrentThreadScheduler::CurrentThreadScheduler(const CurrentThreadConfig& config)
-    : blocking_(std::make_unique<BlockingPool>(config.blocking)) {
+    : time_([this] { io_.unpark(); }), blocking_(std::make_unique<BlockingPool>(config.blocking)) {
     if (config.start_paused) time_.pause();
 }
 
 CurrentThreadScheduler::~CurrentThreadScheduler() = default;
 
 void CurrentThreadScheduler::bind(TaskHeader* task) {
-    // Owned list, for shutdown. Only the runtime thread (or the thread creating the runtime's
-    // tasks before it runs) touches it.
-    task->owned_prev = nullptr;
-    task->owned_next = owned_head_;
-    if (owned_head_) owned_head_->owned_prev = task;
-    owned_head_ = task;
-    ++live_;
     spawned_total_.fetch_add(1, std::memory_order_relaxed);
+    if (!owned_.insert(task)) {  // shut down: cancelled before it ever runs
+        task->shutdown();
+        task->release();  // the queue reference the spawn created
+        return;
+    }
     schedule(task);
 }
 
@@ -59,11 +59,7 @@ void CurrentThreadScheduler::push_remote(TaskHeader* task) noexcept {
 }
 
 void CurrentThreadScheduler::release(TaskHeader* task) noexcept {
-    if (task->owned_prev) task->owned_prev->owned_next = task->owned_next;
-    else if (owned_head_ == task) owned_head_ = task->owned_next;
-    if (task->owned_next) task->owned_next->owned_prev = task->owned_prev;
-    task->owned_prev = task->owned_next = nullptr;
-    --live_;
+    owned_.remove(task);
     task->release();
 }
 
@@ -98,14 +94,7 @@ bool CurrentThreadScheduler::has_local_work() const noexcept {
 
 void CurrentThreadScheduler::park(bool has_work) {
     int timeout_ms = 0;
-    if (!has_work && !time_.paused()) {
-        timeout_ms = -1;
-        if (auto next = time_.next_deadline()) {
-            auto wait = *next - time_.now();
-            auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
-            timeout_ms = ms <= 0 ? 0 : static_cast<int>(std::min<long long>(ms, 60'000));
-        }
-    }
+    if (!has_work && !time_.paused()) timeout_ms = time_.begin_park();
     if (timeout_ms != 0) {
         std::lock_guard lock(remote_mutex_);
         if (!remote_.empty() || root_notified_.load(std::memory_order_acquire)) timeout_ms = 0;
@@ -117,6 +106,7 @@ void CurrentThreadScheduler::park(bool has_work) {
         std::lock_guard lock(remote_mutex_);
         parked_ = false;
     }
+    time_.end_park();
     std::size_t fired = time_.process();
 
     if (time_.paused() && !has_work && events == 0 && fired == 0 && !has_local_work()) {
@@ -162,6 +152,7 @@ void CurrentThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<>
     root_notified_.store(true, std::memory_order_release);
     for (;;) {
         if (root_notified_.exchange(false, std::memory_order_acq_rel)) {
+            coop::BudgetScope budget(coop::initial_budget);
             root.poll(start);
             if (start.done()) return;
         }
@@ -170,6 +161,7 @@ void CurrentThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<>
             if (!task) break;
             ++tick_;
             bump(polls_);
+            coop::BudgetScope budget(coop::initial_budget);
             task->run();
         }
         park(has_local_work());
@@ -182,14 +174,9 @@ void CurrentThreadScheduler::shutdown() noexcept {
         std::lock_guard lock(remote_mutex_);
         if (closed_) return;
     }
-    // Destroy every task's frame on this thread. Destructors may wake or spawn tasks; those
-    // land on the owned list or the queues and are handled by the same loops.
-    while (owned_head_) {
-        TaskHeader* task = owned_head_;
-        task->add_ref();
-        task->shutdown();  // completes it, which unlinks it
-        task->release();
-    }
+    // Destroy every task's frame on this thread. Destructors may wake tasks (they are complete,
+    // so nothing runs) or spawn new ones (cancelled at once: the owned list is closed).
+    owned_.close_and_shutdown_all();
     {
         std::lock_guard lock(remote_mutex_);
         closed_ = true;
@@ -199,10 +186,14 @@ void CurrentThreadScheduler::shutdown() noexcept {
     blocking_.reset();  // waits for running blocking work
 }
 
+void CurrentThreadScheduler::dump(std::string& out) const {
+    owned_.for_each([&](TaskHeader* t) { append_task_dump(out, *t); });
+}
+
 RuntimeMetrics CurrentThreadScheduler::metrics() const {
     RuntimeMetrics m;
     m.workers = 1;
-    m.live_tasks = live_;
+    m.live_tasks = owned_.size();
     m.spawned_total = spawned_total_.load(std::memory_order_relaxed);
     m.polls = polls_.load(std::memory_order_relaxed);
     m.remote_schedules = remote_schedules_.load(std::memory_order_relaxed);

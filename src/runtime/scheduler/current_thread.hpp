@@ -16,46 +16,11 @@
 
 #include "io/driver.hpp"
 #include "runtime/core.hpp"
+#include "runtime/task/owned_tasks.hpp"
+#include "runtime/task/queue.hpp"
 #include "time/driver.hpp"
 
 namespace weft::detail {
-
-/// An intrusive FIFO of task headers, linked through `queue_next`.
-class TaskQueue {
-public:
-    void push(TaskHeader* t) noexcept {
-        t->queue_next = nullptr;
-        if (tail_) tail_->queue_next = t;
-        else head_ = t;
-        tail_ = t;
-        ++size_;
-    }
-    TaskHeader* pop() noexcept {
-        TaskHeader* t = head_;
-        if (!t) return nullptr;
-        head_ = t->queue_next;
-        if (!head_) tail_ = nullptr;
-        t->queue_next = nullptr;
-        --size_;
-        return t;
-    }
-    void append(TaskQueue& other) noexcept {
-        if (!other.head_) return;
-        if (tail_) tail_->queue_next = other.head_;
-        else head_ = other.head_;
-        tail_ = other.tail_;
-        size_ += other.size_;
-        other.head_ = other.tail_ = nullptr;
-        other.size_ = 0;
-    }
-    bool empty() const noexcept { return head_ == nullptr; }
-    std::size_t size() const noexcept { return size_; }
-
-private:
-    TaskHeader* head_ = nullptr;
-    TaskHeader* tail_ = nullptr;
-    std::size_t size_ = 0;
-};
 
 struct CurrentThreadConfig {
     bool start_paused = false;
@@ -82,6 +47,7 @@ public:
     void shutdown() noexcept override;
 
     RuntimeMetrics metrics() const override;
+    void dump(std::string& out) const override;
 
 private:
     class RootWaker final : public Wakeable {
@@ -123,8 +89,7 @@ private:
     bool closed_ = false;
     bool running_ = false;
 
-    TaskHeader* owned_head_ = nullptr;
-    std::size_t live_ = 0;
+    OwnedTasks owned_;
 
     std::atomic<std::uint64_t> spawned_total_{0};
     std::atomic<std::uint64_t> polls_{0};  // written by the runtime thread only

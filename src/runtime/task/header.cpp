@@ -77,6 +77,11 @@ void TaskHeader::run() noexcept {
             release();
             return;
         }
+        if (s & RUNNING) {  // a task dump is reading it: a few microseconds
+            std::this_thread::yield();
+            s = state_.load(std::memory_order_acquire);
+            continue;
+        }
         if (state_.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING, std::memory_order_acq_rel))
             break;
     }
@@ -105,7 +110,7 @@ void TaskHeader::run() noexcept {
         if (s & NOTIFIED) {
             // Woken (or aborted) while running: go back to the queue with the same reference.
             if (state_.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) {
-                scheduler_->schedule(this);
+                scheduler_->yield(this);
                 return;
             }
             continue;
@@ -113,6 +118,28 @@ void TaskHeader::run() noexcept {
         if (state_.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) break;
     }
     release();
+}
+
+bool TaskHeader::begin_inspection(bool& was_notified) noexcept {
+    auto s = state_.load(std::memory_order_acquire);
+    for (;;) {
+        if (s & (RUNNING | COMPLETE)) return false;
+        if (state_.compare_exchange_weak(s, s | RUNNING, std::memory_order_acq_rel)) {
+            was_notified = s & NOTIFIED;
+            return true;
+        }
+    }
+}
+
+void TaskHeader::end_inspection(bool was_notified) noexcept {
+    auto s = state_.load(std::memory_order_acquire);
+    while (!state_.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) {
+    }
+    // A wake during the inspection saw RUNNING and only set NOTIFIED: queue it now.
+    if ((s & NOTIFIED) && !was_notified) {
+        add_ref();
+        scheduler_->schedule(this);
+    }
 }
 
 void TaskHeader::shutdown() noexcept {
@@ -128,8 +155,10 @@ void TaskHeader::complete() noexcept {
     lock_join();
     Waker joiner = std::move(join_waker_);
     unlock_join();
-    joiner.wake();
+    // Leave the owned set before the joiner runs: whoever observes the join sees the task gone
+    // from the runtime's live count. The caller's reference keeps the header alive.
     scheduler_->release(this);
+    joiner.wake();
 }
 
 void TaskHeader::lock_join() noexcept {

@@ -46,6 +46,9 @@ public:
     virtual void schedule(TaskHeader* task) noexcept = 0;
     /// The task completed: forget it (drops the scheduler's own reference).
     virtual void release(TaskHeader* task) noexcept = 0;
+    /// The task woke itself during its poll (`yield_now`, a spent budget): requeue it behind
+    /// the others rather than in any fast path. The queue takes over one reference.
+    virtual void yield(TaskHeader* task) noexcept { schedule(task); }
 
     void add_scheduler_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release_scheduler_ref() noexcept {
@@ -105,6 +108,12 @@ public:
     std::uint64_t id() const noexcept { return id_; }
     const char* name() const noexcept { return name_; }
     const std::source_location& location() const noexcept { return location_; }
+
+    /// For task dumps: takes RUNNING so that the frame stays put while its pending leaf is
+    /// read. False when the task is running or complete. `was_notified` goes to `end_inspection`.
+    bool begin_inspection(bool& was_notified) noexcept;
+    /// Gives RUNNING back; schedules the task if it was woken meanwhile.
+    void end_inspection(bool was_notified) noexcept;
 
     /// Registers the waker of a task awaiting this one; false if it completed already.
     bool set_join_waker(Waker waker) noexcept;

@@ -1,0 +1,88 @@
+#pragma once
+
+// The set of live tasks of a multi-thread runtime, for shutdown and task dumps.
+//
+// Sharded by task id so that spawns and completions on different workers rarely share a lock.
+// Once closed, a bind shuts the new task down at once instead of adding it.
+
+#include <array>
+#include <mutex>
+#include <weft/runtime/task/header.hpp>
+
+namespace weft::detail {
+
+class OwnedTasks {
+public:
+    static constexpr std::size_t shards = 64;
+
+    /// Adds the task; false when closed (the caller shuts it down).
+    bool insert(TaskHeader* task) noexcept {
+        Shard& s = shard_for(task);
+        std::lock_guard lock(s.mutex);
+        if (s.closed) return false;
+        task->owned_prev = nullptr;
+        task->owned_next = s.head;
+        if (s.head) s.head->owned_prev = task;
+        s.head = task;
+        ++s.count;
+        return true;
+    }
+    void remove(TaskHeader* task) noexcept {
+        Shard& s = shard_for(task);
+        std::lock_guard lock(s.mutex);
+        if (task->owned_prev) task->owned_prev->owned_next = task->owned_next;
+        else if (s.head == task) s.head = task->owned_next;
+        else return;  // not linked
+        if (task->owned_next) task->owned_next->owned_prev = task->owned_prev;
+        task->owned_prev = task->owned_next = nullptr;
+        --s.count;
+    }
+    /// Closes every shard, then shuts every remaining task down on this thread.
+    void close_and_shutdown_all() noexcept {
+        for (auto& s : shards_) {
+            std::lock_guard lock(s.mutex);
+            s.closed = true;
+        }
+        for (auto& s : shards_) {
+            for (;;) {
+                TaskHeader* task;
+                {
+                    std::lock_guard lock(s.mutex);
+                    task = s.head;
+                    if (!task) break;
+                    task->add_ref();
+                }
+                task->shutdown();  // completes it, which removes it from the shard
+                task->release();
+            }
+        }
+    }
+    std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (auto& s : shards_) {
+            std::lock_guard lock(s.mutex);
+            n += s.count;
+        }
+        return n;
+    }
+    /// Calls `f(task)` for every live task, shard lock held (f must not spawn or complete tasks).
+    template <class F>
+    void for_each(F&& f) const {
+        for (auto& s : shards_) {
+            std::lock_guard lock(s.mutex);
+            for (TaskHeader* t = s.head; t; t = t->owned_next) f(t);
+        }
+    }
+
+private:
+    struct alignas(64) Shard {
+        mutable std::mutex mutex;
+        TaskHeader* head = nullptr;
+        std::size_t count = 0;
+        bool closed = false;
+    };
+    Shard& shard_for(TaskHeader* t) noexcept { return shards_[t->id() % shards]; }
+    std::array<Shard, shards> shards_;
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstddef>
+#include <weft/runtime/task/header.hpp>
+
+namespace weft::detail {
+
+/// An intrusive FIFO of task headers, linked through `queue_next`.
+class TaskQueue {
+public:
+    void push(TaskHeader* t) noexcept {
+        t->queue_next = nullptr;
+        if (tail_) tail_->queue_next = t;
+        else head_ = t;
+        tail_ = t;
+        ++size_;
+    }
+    TaskHeader* pop() noexcept {
+        TaskHeader* t = head_;
+        if (!t) return nullptr;
+        head_ = t->queue_next;
+        if (!head_) tail_ = nullptr;
+        t->queue_next = nullptr;
+        --size_;
+        return t;
+    }
+    void append(TaskQueue& other) noexcept {
+        if (!other.head_) return;
+        if (tail_) tail_->queue_next = other.head_;
+        else head_ = other.head_;
+        tail_ = other.tail_;
+        size_ += other.size_;
+        other.head_ = other.tail_ = nullptr;
+        other.size_ = 0;
+    }
+    bool empty() const noexcept { return head_ == nullptr; }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    TaskHeader* head_ = nullptr;
+    TaskHeader* tail_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+}  // namespace weft::detail
