@@ -35,12 +35,15 @@ Semaphore::Outcome Semaphore::try_take(std::size_t n) noexcept {
     return Outcome::acquired;
 }
 
-Semaphore::Outcome Semaphore::take_or_enqueue(Waiter& w, std::size_t n, Waker waker) noexcept {
+Semaphore::Outcome Semaphore::take_or_enqueue(Waiter& w, std::size_t n, Waker waker, bool budget_spent) noexcept {
     std::lock_guard lock(mutex_);
     if (closed_.load(std::memory_order_relaxed)) return Outcome::closed;
-    if (permits_ >= n) {  // released between await_ready and now
+    if (permits_ >= n) {  // free now (released since await_ready, or it never looked)
         set_permits(permits_ - n);
-        return Outcome::acquired;
+        if (!budget_spent) return Outcome::acquired;
+        w.requested = n;  // assigned but not yet taken: abandon() returns them
+        w.state.store(Waiter::granted, std::memory_order_relaxed);
+        return Outcome::yield;
     }
     // Not enough: queue, taking what is free (only possible when the queue is empty).
     w.requested = n;

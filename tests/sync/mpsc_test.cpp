@@ -368,6 +368,69 @@ TEST(Mpsc, AbortedReceivingTaskLeavesLaterMessagesForTheNextRecv) {
     EXPECT_EQ(rt.block_on(main()), 7);
 }
 
+// --- coop budget ------------------------------------------------------------------------------
+
+weft::Task<> receive_all(mpsc::Receiver<int>& rx, int* received) {
+    while (auto v = co_await rx.recv()) ++*received;
+}
+
+weft::Task<> abort_it(weft::JoinHandle<void>* h) {
+    h->abort();
+    co_return;
+}
+
+TEST(Mpsc, ReceiverWithAlwaysReadyMessagesYieldsAndLosesNothingIfCancelledThen) {
+    // 1000 queued messages: the receiver never has to wait, so only the coop budget makes it
+    // yield. The task queued behind it runs at that point and aborts it, mid-yield.
+    weft::Runtime rt;
+    auto [tx, rx] = mpsc::channel<int>(1000);
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(tx.try_send(i));
+    int received = 0;
+    auto main = [&]() -> weft::Task<> {
+        auto consumer = weft::spawn_local(receive_all(rx, &received));
+        auto aborter = weft::spawn_local(abort_it(&consumer));
+        co_await aborter;
+        auto j = co_await consumer;
+        EXPECT_TRUE(!j && j.error().is_cancelled());
+    };
+    rt.block_on(main());
+    EXPECT_EQ(received, weft::detail::coop::initial_budget);
+    EXPECT_EQ(rx.len(), 1000u - weft::detail::coop::initial_budget);  // nothing lost in the yield
+    EXPECT_EQ(rx.try_recv().value(), weft::detail::coop::initial_budget);
+}
+
+TEST(Mpsc, SenderWithAlwaysFreeSlotsYieldsAndHandsBackItsSlotIfCancelledThen) {
+    weft::Runtime rt;
+    auto [tx, rx] = mpsc::channel<int>(1000);
+    auto producer = [](mpsc::Sender<int>& tx) -> weft::Task<> {
+        for (int i = 0; i < 1000; ++i) (void)co_await tx.send(i);
+    };
+    auto main = [&]() -> weft::Task<> {
+        auto p = weft::spawn_local(producer(tx));
+        auto aborter = weft::spawn_local(abort_it(&p));
+        co_await aborter;
+        (void)co_await p;
+    };
+    rt.block_on(main());
+    constexpr auto budget = static_cast<std::size_t>(weft::detail::coop::initial_budget);
+    EXPECT_EQ(rx.len(), budget);                 // the yielded send enqueued nothing...
+    EXPECT_EQ(tx.capacity(), 1000u - budget);   // ...and its reserved slot came back
+    auto got = drain(rx);
+    ASSERT_EQ(got.size(), budget);
+    EXPECT_EQ(got.back(), static_cast<int>(budget) - 1);
+}
+
+TEST(Mpsc, YieldedSendCompletesWhenResumed) {
+    weft::Runtime rt;
+    auto [tx, rx] = mpsc::channel<int>(1000);
+    auto main = [&]() -> weft::Task<> {
+        for (int i = 0; i < 1000; ++i) EXPECT_TRUE(co_await tx.send(i));  // yields every 128
+        for (int i = 0; i < 1000; ++i) EXPECT_EQ(co_await rx.recv(), i);
+    };
+    rt.block_on(main());
+    EXPECT_EQ(tx.capacity(), 1000u);
+}
+
 // --- reserve ----------------------------------------------------------------------------------
 
 TEST(Mpsc, ReservedSlotIsHeldUntilThePermitSends) {

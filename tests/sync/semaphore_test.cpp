@@ -269,6 +269,27 @@ TEST(Semaphore, ZeroPermitAcquireCompletesAtOnce) {
     EXPECT_TRUE(rt.block_on(main()));
 }
 
+weft::Task<> abort_it(weft::JoinHandle<void>* h) {
+    h->abort();
+    co_return;
+}
+
+TEST(Semaphore, AcquireLoopYieldsOnItsBudgetAndACancelledYieldKeepsNoPermit) {
+    weft::Runtime rt;
+    Semaphore sem(1000);
+    auto greedy = [](Semaphore& sem) -> weft::Task<> {
+        for (;;) (void)co_await take_and_keep(sem, 1);  // never has to wait
+    };
+    auto main = [&]() -> weft::Task<> {
+        auto g = weft::spawn_local(greedy(sem));
+        auto aborter = weft::spawn_local(abort_it(&g));  // runs when `greedy` yields
+        co_await aborter;
+        (void)co_await g;
+    };
+    rt.block_on(main());
+    EXPECT_EQ(sem.available_permits(), 1000u - weft::detail::coop::initial_budget);
+}
+
 TEST(SemaphoreThreads, RuntimesOnSeveralThreadsNeverExceedThePermits) {
     constexpr int threads = 4;
     constexpr int tasks_per_thread = 3;

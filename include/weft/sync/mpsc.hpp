@@ -106,7 +106,12 @@ public:
 
     // --- sending ------------------------------------------------------------------------------
 
-    enum class Push : std::uint8_t { sent, full, closed };
+    enum class Push : std::uint8_t {
+        sent,     ///< the value is queued
+        full,     ///< no room (try_push), or queued to wait for a slot (push_or_wait)
+        closed,   ///< the receiver is gone or closed
+        granted,  ///< room, but the task's coop budget is spent: a slot is reserved for it
+    };
 
     /// Enqueues `value` if a slot is free and nobody waits ahead; otherwise leaves it alone.
     Push try_push(T& value) {
@@ -125,8 +130,10 @@ public:
     /// Pushes `value` (or, when null, reserves a slot counted in permits_out); when that must
     /// wait, queues `w` with the waker that `suspend()` returns. `suspend` runs under the lock,
     /// so the task is recorded as suspended before any other thread can grant it a slot.
+    /// With `budget_spent` a free slot is granted to `w` instead of used, so that the task can
+    /// yield first and fill it when it runs again (or hand it on if it is cancelled meanwhile).
     template <class Suspend>
-    Push push_or_wait(T* value, SlotWaiter& w, Suspend&& suspend) {
+    Push push_or_wait(T* value, SlotWaiter& w, bool budget_spent, Suspend&& suspend) {
         Waker rx;
         {
             std::lock_guard lock(mutex_);
@@ -136,6 +143,11 @@ public:
                 w.state.store(SlotWaiter::queued, std::memory_order_relaxed);
                 waiters_.push_back(&w);
                 return Push::full;
+            }
+            if (budget_spent) {
+                ++permits_out_;
+                w.state.store(SlotWaiter::granted, std::memory_order_relaxed);
+                return Push::granted;
             }
             if (value) {
                 queue_.push_back(std::move(*value));
@@ -200,7 +212,12 @@ public:
 
     // --- receiving (one receiver) -------------------------------------------------------------
 
-    enum class Pop : std::uint8_t { value, empty, closed };
+    enum class Pop : std::uint8_t {
+        value,   ///< popped into `out`
+        empty,   ///< nothing queued (try_pop), or the receiver is registered (pop_or_wait)
+        closed,  ///< nothing queued and nothing will come
+        later,   ///< a message is there, but the coop budget is spent: yield, pop on resume
+    };
 
     /// Pops the front message into `out`, granting the freed slot to the first waiting sender.
     Pop try_pop(std::optional<T>& out) {
@@ -216,9 +233,11 @@ public:
     }
 
     /// As `try_pop`, but when nothing is there and more may come, registers the waker that
-    /// `suspend()` returns (called under the lock) and returns `empty`.
+    /// `suspend()` returns (called under the lock) and returns `empty`. With `budget_spent`
+    /// a queued message is left in place (`later`): only this receiver pops, so it is still
+    /// there when the task has yielded and runs again.
     template <class Suspend>
-    Pop pop_or_wait(std::optional<T>& out, Suspend&& suspend) {
+    Pop pop_or_wait(std::optional<T>& out, bool budget_spent, Suspend&& suspend) {
         Waker sender;
         {
             std::lock_guard lock(mutex_);
@@ -227,6 +246,7 @@ public:
                 rx_waker_ = suspend();
                 return Pop::empty;
             }
+            if (budget_spent) return Pop::later;
             out.emplace(queue_.pop_front());
             sender = grant_next();
         }
@@ -345,32 +365,42 @@ public:
         explicit RecvAwaiter(Chan<T>* c) noexcept : c_(c) {}
         RecvAwaiter(const RecvAwaiter&) = delete;
         ~RecvAwaiter() {
-            if (registered_) c_->unregister_receiver();
+            if (pending_ == Pending::registered) c_->unregister_receiver();
         }
         bool await_ready() const noexcept { return false; }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
-            auto r = c_->pop_or_wait(out_, [&] {
+            bool spent = !weft::detail::coop::poll_proceed();
+            auto r = c_->pop_or_wait(out_, spent, [&] {
                 suspend_here(h);
                 return h.promise().context->waker();
             });
-            registered_ = r == Chan<T>::Pop::empty;
-            return registered_;
+            if (r == Chan<T>::Pop::later) {
+                yield_here(h);
+                pending_ = Pending::yielded;
+                return true;
+            }
+            if (r == Chan<T>::Pop::empty) {
+                pending_ = Pending::registered;
+                return true;
+            }
+            return false;
         }
         std::optional<T> await_resume() {
-            if (registered_) {
-                registered_ = false;
+            if (pending_ != Pending::none) {
+                pending_ = Pending::none;
                 c_->pop_after_wake(out_);
             }
             return std::move(out_);
         }
-        bool ready() noexcept override { return c_->can_pop(); }
+        bool ready() noexcept override { return pending_ == Pending::yielded || c_->can_pop(); }
         const char* describe() const noexcept override { return "mpsc receive"; }
 
     private:
+        enum class Pending : std::uint8_t { none, registered, yielded };
         Chan<T>* c_;
         std::optional<T> out_;
-        bool registered_ = false;
+        Pending pending_ = Pending::none;
     };
 
     /// Waits for the next message; `std::nullopt` once every sender is gone (or the channel
@@ -532,10 +562,15 @@ public:
         bool await_ready() const noexcept { return false; }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
-            outcome_ = c_->push_or_wait(&value_, *this, [&] {
+            bool spent = !weft::detail::coop::poll_proceed();
+            outcome_ = c_->push_or_wait(&value_, *this, spent, [&] {
                 suspend_here(h);
                 return h.promise().context->waker();
             });
+            if (outcome_ == Chan::Push::granted) {
+                yield_here(h);  // a slot is ours; fill it when the task runs again
+                outcome_ = Chan::Push::full;
+            }
             return outcome_ == Chan::Push::full;
         }
         std::expected<void, SendError<T>> await_resume() {
@@ -570,10 +605,15 @@ public:
         bool await_ready() const noexcept { return false; }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
-            outcome_ = tx_->c_->push_or_wait(nullptr, *this, [&] {
+            bool spent = !weft::detail::coop::poll_proceed();
+            outcome_ = tx_->c_->push_or_wait(nullptr, *this, spent, [&] {
                 suspend_here(h);
                 return h.promise().context->waker();
             });
+            if (outcome_ == Chan::Push::granted) {
+                yield_here(h);
+                outcome_ = Chan::Push::full;
+            }
             return outcome_ == Chan::Push::full;
         }
         Result<Permit<T>> await_resume() {
@@ -646,6 +686,9 @@ private:
 /// The receiving half of a bounded channel. See `mpsc::channel`.
 ///
 ///     while (std::optional<Job> job = co_await rx.recv()) run(*job);   // until senders are gone
+///
+/// Keep the declaration in that loop: GCC 12 miscompiles a `while` whose condition is a bare
+/// `co_await` expression (`while (co_await rx.recv())` crashes or exits early).
 ///
 /// Thread safety: one owner (not copyable); it may be moved to and used on any thread, but only
 /// one operation at a time. Senders may be on any thread.

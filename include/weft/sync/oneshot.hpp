@@ -205,11 +205,12 @@ public:
             std::lock_guard lock(s_->mutex);
             old = std::move(s_->rx_waker);
         }
-        bool await_ready() const noexcept { return done(); }
+        bool await_ready() const noexcept { return done() && weft::detail::coop::poll_proceed(); }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
             std::lock_guard lock(s_->mutex);
-            if (done()) return false;
+            // Ready but out of coop budget: yield first; the value waits in the channel.
+            if (done()) return yield_if_budget_spent(h);
             s_->rx_waker = h.promise().context->waker();
             registered_ = true;
             suspend_here(h);

@@ -120,16 +120,27 @@ public:
             if (state.load(std::memory_order_acquire) != idle) sem_->abandon(*this);
         }
         bool await_ready() noexcept {
+            if (!weft::detail::coop::poll_proceed()) return false;  // await_suspend yields
             outcome_ = sem_->try_take(n_);
             return outcome_ != Outcome::wait;
         }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
             weft::detail::TaskContext& ctx = suspend_here(h);
-            outcome_ = sem_->take_or_enqueue(*this, n_, ctx.waker());
-            if (outcome_ == Outcome::wait) return true;
-            ctx.pending = nullptr;  // got the permits (or saw close) after all: not suspended
-            return false;
+            outcome_ = sem_->take_or_enqueue(*this, n_, ctx.waker(), weft::detail::coop::exhausted());
+            switch (outcome_) {
+                case Outcome::wait:
+                    return true;
+                case Outcome::yield:
+                    // Out of coop budget: the permits are assigned to us (state granted, so a
+                    // cancellation hands them on); take them when the task runs again.
+                    outcome_ = Outcome::wait;
+                    yield_here(h);
+                    return true;
+                default:
+                    ctx.pending = nullptr;  // got the permits (or saw close): not suspended
+                    return false;
+            }
         }
         Result<SemaphorePermit> await_resume() {
             if (outcome_ == Outcome::wait) {
@@ -145,7 +156,7 @@ public:
     private:
         Semaphore* sem_;
         std::size_t n_;
-        enum class Outcome : std::uint8_t { wait, acquired, closed } outcome_ = Outcome::wait;
+        enum class Outcome : std::uint8_t { wait, acquired, closed, yield } outcome_ = Outcome::wait;
         friend class Semaphore;
     };
 
@@ -176,7 +187,7 @@ private:
     using Lock = std::unique_lock<std::mutex>;
 
     Outcome try_take(std::size_t n) noexcept;
-    Outcome take_or_enqueue(detail::SemaphoreWaiter& w, std::size_t n, Waker waker) noexcept;
+    Outcome take_or_enqueue(detail::SemaphoreWaiter& w, std::size_t n, Waker waker, bool budget_spent) noexcept;
     void abandon(detail::SemaphoreWaiter& w) noexcept;
     void release(std::size_t n) noexcept;
     void release_locked(std::size_t n, Lock& lock, sync::detail::WakeList& wakes) noexcept;
