@@ -7,20 +7,11 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include <weft/detail/awaitable.hpp>
 #include <weft/error.hpp>
 #include <weft/task.hpp>
 
 namespace weft::io {
-
-namespace detail {
-template <class A>
-concept HasMemberCoAwait = requires(A&& a) { std::forward<A>(a).operator co_await(); };
-template <class A>
-decltype(auto) get_awaiter(A&& a) {
-    if constexpr (HasMemberCoAwait<A>) return std::forward<A>(a).operator co_await();
-    else return std::forward<A>(a);
-}
-}  // namespace detail
 
 /// An awaitable that is complete from the start (for operations that never wait).
 template <class T>
@@ -33,7 +24,7 @@ struct ReadyAwaiter {
 
 /// The type a `co_await` on an `A` produces.
 template <class A>
-using await_result_t = decltype(detail::get_awaiter(std::declval<A>()).await_resume());
+using await_result_t = weft::detail::await_result_t<A>;
 
 /// A source of bytes: `co_await r.read(buf)` yields `Result<std::size_t>`, 0 meaning end of
 /// stream. Any type with such a member models it: sockets, pipes, TLS streams, test doubles.
