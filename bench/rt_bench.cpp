@@ -37,6 +37,7 @@
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/sync/mpsc.hpp>
+#include <weft/sync/notify.hpp>
 #include <weft/sync/oneshot.hpp>
 #include <weft/task.hpp>
 #include <weft/time/sleep.hpp>
@@ -132,29 +133,22 @@ private:
     std::uint64_t x_;
 };
 
-/// Countdown latch: `hit()` N times, and `wait()` completes after the N-th hit, whether it
-/// started waiting before or after. The last hitter sends on a oneshot, which keeps the value
-/// until the waiter looks, so no wake-up is lost. (The Tokio anchor uses `Notify`, whose stored
-/// permit does the same; weft has no Notify yet. Either way it is one wake per benchmark run.)
+/// Countdown latch: `hit()` N times, and `wait()` completes after the N-th hit. `Notify` stores a
+/// permit when nobody waits yet, so a last hit that comes before the wait is not lost. (The
+/// anchor's latch, built the same way on tokio::sync::Notify.)
 class Latch {
 public:
-    explicit Latch(std::size_t n) : left_(n) {
-        auto [tx, rx] = weft::sync::oneshot<bool>();
-        tx_ = std::move(tx);
-        rx_ = std::move(rx);
-    }
+    explicit Latch(std::size_t n) : left_(n) {}
     void hit() {
-        if (left_.fetch_sub(1, std::memory_order_acq_rel) == 1) (void)tx_.send(true);
+        if (left_.fetch_sub(1, std::memory_order_acq_rel) == 1) notify_.notify_one();
     }
     weft::Task<> wait() {
-        auto fired = co_await rx_;
-        verify(fired.has_value(), "latch: its sender is gone before the last hit");
+        if (left_.load(std::memory_order_acquire) != 0) co_await notify_.notified();
     }
 
 private:
     std::atomic<std::size_t> left_;
-    weft::sync::OneshotSender<bool> tx_;
-    weft::sync::OneshotReceiver<bool> rx_;
+    weft::sync::Notify notify_;
 };
 
 template <class T>
