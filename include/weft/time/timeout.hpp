@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <weft/detail/into_task.hpp>
 #include <weft/error.hpp>
 #include <weft/task.hpp>
 #include <weft/time/sleep.hpp>
@@ -97,16 +98,17 @@ private:
 ///     weft::Result<std::string> body = co_await weft::time::timeout(5s, fetch(url));
 ///     if (!body && weft::is_timeout(body.error())) std::println("too slow");
 ///
-/// A task returning `Result<U>` yields `Result<U>`; any other `T` yields `Result<T>`.
-template <class T>
-Timeout<T> timeout(Duration d, Task<T> task) {
-    return Timeout<T>(now() + d, std::move(task));
+/// A task returning `Result<U>` yields `Result<U>`; any other `T` yields `Result<T>`. Besides
+/// tasks it takes any awaitable (a channel receive, `TaskTracker::wait()`, ...).
+template <class A>
+auto timeout(Duration d, A&& task) {
+    return Timeout<weft::detail::TaskValue<A>>(now() + d, weft::detail::into_task(std::forward<A>(task)));
 }
 
 /// Runs `task` until `deadline`.
-template <class T>
-Timeout<T> timeout_at(Instant deadline, Task<T> task) {
-    return Timeout<T>(deadline, std::move(task));
+template <class A>
+auto timeout_at(Instant deadline, A&& task) {
+    return Timeout<weft::detail::TaskValue<A>>(deadline, weft::detail::into_task(std::forward<A>(task)));
 }
 
 }  // namespace weft::time

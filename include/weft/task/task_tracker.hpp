@@ -1,0 +1,139 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <source_location>
+#include <vector>
+#include <weft/runtime/runtime.hpp>
+
+namespace weft {
+
+namespace detail {
+struct TaskTrackerState {
+    std::mutex mutex;
+    std::size_t live = 0;
+    bool closed = false;
+    std::vector<Waker> waiters;
+
+    bool idle_locked() const noexcept { return closed && live == 0; }
+    void wake_if_idle_locked(std::vector<Waker>& out) {
+        if (idle_locked()) out.swap(waiters);
+    }
+};
+}  // namespace detail
+
+/// Counts tasks so that a shutdown can wait for all of them, without collecting their results.
+///
+///     weft::TaskTracker tracker;
+///     tracker.spawn(handle(conn));                 // for every connection
+///     tracker.close();                             // no more after this
+///     auto r = co_await weft::time::timeout(10s, tracker.wait());
+///     if (!r) log("{} tasks still running after 10 s", tracker.len());
+///
+/// A task counts from `track`/`spawn` until its frame is gone: finished, failed or cancelled.
+/// `wait()` completes once the tracker is closed and no task is left.
+///
+/// Thread safety: all members may be used from any thread. Cancel safety: a destroyed pending
+/// `wait()` changes nothing.
+class TaskTracker {
+public:
+    TaskTracker() = default;
+
+    /// Wraps `task` so that it counts while it exists.
+    template <class T>
+    Task<T> track(Task<T> task) {
+        Token token(state_);
+        return tracked(std::move(task), std::move(token));
+    }
+    /// `weft::spawn(track(task))`.
+    template <class T>
+    JoinHandle<T> spawn(Task<T> task, const char* name = nullptr,
+                        std::source_location loc = std::source_location::current()) {
+        return weft::spawn(track(std::move(task)), name, loc);
+    }
+
+    /// No more tasks are expected: `wait()` may complete.
+    void close() { set_closed(true); }
+    void reopen() { set_closed(false); }
+    bool is_closed() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->closed;
+    }
+    std::size_t len() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->live;
+    }
+
+    class WaitAwaiter;
+    /// Completes when the tracker is closed and every tracked task is gone.
+    WaitAwaiter wait() const;
+
+private:
+    class Token {
+    public:
+        explicit Token(const std::shared_ptr<detail::TaskTrackerState>& s) : s_(s) {
+            std::lock_guard lock(s_->mutex);
+            ++s_->live;
+        }
+        Token(Token&& o) noexcept : s_(std::move(o.s_)) {}
+        Token(const Token&) = delete;
+        ~Token() {
+            if (!s_) return;
+            std::vector<Waker> wake;
+            {
+                std::lock_guard lock(s_->mutex);
+                --s_->live;
+                s_->wake_if_idle_locked(wake);
+            }
+            for (auto& w : wake) w.wake();
+        }
+
+    private:
+        std::shared_ptr<detail::TaskTrackerState> s_;
+    };
+
+    template <class T>
+    static Task<T> tracked(Task<T> task, Token token) {
+        (void)token;  // lives in the frame: released when the frame goes, however it ends
+        co_return co_await std::move(task);
+    }
+    void set_closed(bool closed) {
+        std::vector<Waker> wake;
+        {
+            std::lock_guard lock(state_->mutex);
+            state_->closed = closed;
+            state_->wake_if_idle_locked(wake);
+        }
+        for (auto& w : wake) w.wake();
+    }
+
+    std::shared_ptr<detail::TaskTrackerState> state_ = std::make_shared<detail::TaskTrackerState>();
+};
+
+class TaskTracker::WaitAwaiter final : public detail::LeafAwaiter {
+public:
+    explicit WaitAwaiter(std::shared_ptr<detail::TaskTrackerState> s) : s_(std::move(s)) {}
+    bool await_ready() { return ready(); }
+    template <detail::HasTaskContext P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        std::lock_guard lock(s_->mutex);
+        if (s_->idle_locked()) return false;
+        s_->waiters.push_back(h.promise().context->waker());
+        suspend_here(h);
+        return true;
+    }
+    void await_resume() const noexcept {}
+    bool ready() noexcept override {
+        std::lock_guard lock(s_->mutex);
+        return s_->idle_locked();
+    }
+    const char* describe() const noexcept override { return "TaskTracker::wait"; }
+
+private:
+    std::shared_ptr<detail::TaskTrackerState> s_;
+};
+
+inline TaskTracker::WaitAwaiter TaskTracker::wait() const { return WaitAwaiter(state_); }
+
+}  // namespace weft

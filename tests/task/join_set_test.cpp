@@ -1,0 +1,122 @@
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/task/join_set.hpp>
+#include <weft/task/task_tracker.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace wt = weft::time;
+
+weft::Runtime paused() { return weft::Runtime::Builder::current_thread().start_paused(true).build(); }
+
+weft::Task<int> after(wt::Duration d, int v) {
+    co_await wt::sleep(d);
+    co_return v;
+}
+
+TEST(JoinSet, JoinNextYieldsInCompletionOrder) {
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::vector<int>> {
+        weft::JoinSet<int> set;
+        set.spawn(after(30ms, 3));
+        set.spawn(after(10ms, 1));
+        set.spawn(after(20ms, 2));
+        std::vector<int> order;
+        while (auto r = co_await set.join_next()) order.push_back(r->value());
+        co_return order;
+    };
+    EXPECT_EQ(rt.block_on(t()), (std::vector<int>{1, 2, 3}));
+}
+
+TEST(JoinSet, AbortAllReportsCancelledAndDropAborts) {
+    auto rt = paused();
+    auto t = []() -> weft::Task<int> {
+        weft::JoinSet<int> set;
+        for (int i = 0; i < 5; ++i) set.spawn(after(1h, i));
+        co_await weft::yield_now();
+        set.abort_all();
+        int cancelled = 0;
+        while (auto r = co_await set.join_next()) cancelled += (!*r && r->error().is_cancelled()) ? 1 : 0;
+        co_return cancelled;
+    };
+    EXPECT_EQ(rt.block_on(t()), 5);
+    EXPECT_EQ(rt.metrics().active_timers, 0u);
+
+    auto dropped = []() -> weft::Task<> {
+        weft::JoinSet<int> set;
+        for (int i = 0; i < 5; ++i) set.spawn(after(1h, i));
+        co_await weft::yield_now();
+    };  // the set is destroyed here: its tasks are aborted
+    rt.block_on(dropped());
+    auto settle = []() -> weft::Task<> { co_await weft::yield_now(); };
+    rt.block_on(settle());
+    EXPECT_EQ(rt.metrics().live_tasks, 0u);
+}
+
+TEST(JoinSet, CancelledJoinNextLosesNoResult) {
+    auto rt = paused();
+    auto t = []() -> weft::Task<bool> {
+        weft::JoinSet<int> set;
+        set.spawn(after(50ms, 42));
+        auto early = co_await wt::timeout(10ms, set.join_next());  // gives up first
+        auto later = co_await set.join_next();
+        co_return !early && later && later->value() == 42;
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(JoinSet, WorksOnTheMultiThreadRuntime) {
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    auto t = []() -> weft::Task<long> {
+        weft::JoinSet<int> set;
+        for (int i = 0; i < 1000; ++i) {
+            set.spawn([](int i) -> weft::Task<int> {
+                co_await weft::yield_now();
+                co_return i;
+            }(i));
+        }
+        long sum = 0;
+        while (auto r = co_await set.join_next()) sum += r->value();
+        co_return sum;
+    };
+    EXPECT_EQ(rt.block_on(t()), 999L * 1000 / 2);
+}
+
+TEST(TaskTracker, WaitCompletesWhenClosedAndAllTasksAreGone) {
+    auto rt = paused();
+    auto t = []() -> weft::Task<bool> {
+        weft::TaskTracker tracker;
+        for (int i = 1; i <= 3; ++i) tracker.spawn(after(std::chrono::milliseconds(10 * i), i)).detach();
+        auto not_closed = co_await wt::timeout(100ms, tracker.wait());  // open: never completes
+        tracker.close();
+        auto start = wt::now();
+        co_await tracker.wait();
+        co_return !not_closed && tracker.len() == 0 && wt::now() - start == 0ms;
+    };
+    EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(TaskTracker, WaitWithADeadlineReportsStragglers) {
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::size_t> {
+        weft::TaskTracker tracker;
+        tracker.spawn(after(5ms, 1)).detach();
+        auto straggler = tracker.spawn(after(1h, 2));
+        tracker.close();
+        auto r = co_await wt::timeout(50ms, tracker.wait());
+        std::size_t left = r ? 0 : tracker.len();
+        straggler.abort();  // cancelled tasks stop counting too
+        co_await tracker.wait();
+        co_return left;
+    };
+    EXPECT_EQ(rt.block_on(t()), 1u);
+}
+
+}  // namespace
