@@ -660,4 +660,84 @@ TEST(MpscThreads, BlockingRecvOnAPlainThread) {
     EXPECT_EQ(sum, 5050);
 }
 
+// --- multi-thread runtime --------------------------------------------------------------------
+
+weft::Runtime multi_thread(std::size_t workers = 2) {
+    return weft::Runtime::Builder::multi_thread().worker_threads(workers).build();
+}
+
+TEST(MpscMultiThread, ProducersAndConsumerOnWorkersKeepPerProducerOrder) {
+    constexpr int producers = 4;
+    constexpr int per_producer = 5'000;
+    auto rt = multi_thread();
+    auto producer = [](mpsc::Sender<std::pair<int, int>> tx, int p) -> weft::Task<> {
+        for (int i = 0; i < per_producer; ++i) {
+            if (!co_await tx.send({p, i})) co_return;
+        }
+    };
+    auto consumer = [](mpsc::Receiver<std::pair<int, int>> rx) -> weft::Task<int> {
+        std::vector<int> next(producers, 0);
+        int total = 0;
+        while (auto m = co_await rx.recv()) {
+            if (m->second != next[m->first]) co_return -1;
+            next[m->first] = m->second + 1;
+            ++total;
+        }
+        co_return total;
+    };
+    auto main = [&]() -> weft::Task<int> {
+        auto [tx, rx] = mpsc::channel<std::pair<int, int>>(8);
+        for (int p = 0; p < producers; ++p) weft::spawn(producer(tx, p)).detach();
+        tx = {};
+        co_return (co_await weft::spawn(consumer(std::move(rx)))).value();
+    };
+    EXPECT_EQ(rt.block_on(main()), producers * per_producer);
+}
+
+TEST(MpscMultiThread, SendsCancelledOnWorkersLoseAndDuplicateNothing) {
+    constexpr int producers = 4;
+    constexpr int per_producer = 1'000;
+    auto rt = multi_thread();
+    struct Tally {
+        std::atomic<long> sum{0};
+        std::atomic<int> count{0};
+    };
+    auto producer = [](mpsc::Sender<int> tx, int base, Tally* sent) -> weft::Task<> {
+        auto one = [](mpsc::Sender<int>& tx, int v) -> weft::Task<bool> { co_return (co_await tx.send(v)).has_value(); };
+        for (int i = 0; i < per_producer; ++i) {
+            bool ok;
+            if (i % 3 == 0) {
+                auto r = co_await weft::time::timeout(50us, one(tx, base + i));
+                ok = r && *r;
+            } else {
+                ok = co_await one(tx, base + i);
+            }
+            if (ok) {
+                sent->sum.fetch_add(base + i);
+                sent->count.fetch_add(1);
+            }
+        }
+    };
+    auto consumer = [](mpsc::Receiver<int> rx) -> weft::Task<std::pair<long, int>> {
+        long sum = 0;
+        int count = 0;
+        while (auto v = co_await rx.recv()) {
+            sum += *v;
+            ++count;
+            if (count % 64 == 0) co_await weft::time::sleep(100us);  // let the queue fill up
+        }
+        co_return std::pair{sum, count};
+    };
+    Tally sent;
+    auto main = [&]() -> weft::Task<std::pair<long, int>> {
+        auto [tx, rx] = mpsc::channel<int>(4);
+        for (int p = 0; p < producers; ++p) weft::spawn(producer(tx, p * 1'000'000, &sent)).detach();
+        tx = {};
+        co_return (co_await weft::spawn(consumer(std::move(rx)))).value();
+    };
+    auto [sum, count] = rt.block_on(main());
+    EXPECT_EQ(count, sent.count.load());
+    EXPECT_EQ(sum, sent.sum.load());
+}
+
 }  // namespace

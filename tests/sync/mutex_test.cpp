@@ -164,4 +164,26 @@ TEST(MutexThreads, RuntimesOnSeveralThreadsIncrementExactly) {
     EXPECT_EQ(m.get_mut(), threads * tasks_per_thread * rounds);
 }
 
+TEST(MutexMultiThread, TasksOnWorkersIncrementExactly) {
+    constexpr int tasks = 8;
+    constexpr int rounds = 1'000;
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    Mutex<long> m(0);
+    auto worker = [](Mutex<long>& m) -> weft::Task<> {
+        for (int i = 0; i < rounds; ++i) {
+            auto g = co_await m.lock();
+            long v = *g;
+            if (i % 8 == 0) co_await weft::yield_now();  // held across a suspension, maybe a migration
+            *g = v + 1;
+        }
+    };
+    auto main = [&]() -> weft::Task<> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int k = 0; k < tasks; ++k) hs.push_back(weft::spawn(worker(m)));
+        for (auto& h : hs) EXPECT_TRUE(co_await h);
+    };
+    rt.block_on(main());
+    EXPECT_EQ(m.get_mut(), tasks * rounds);
+}
+
 }  // namespace

@@ -177,4 +177,26 @@ TEST(NotifyThreads, PingPongAcrossRuntimesOnTwoThreads) {
     EXPECT_EQ(counter, 2 * rounds);
 }
 
+TEST(NotifyMultiThread, PingPongBetweenTasksOnWorkers) {
+    constexpr int rounds = 2'000;
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    Notify ping, pong;
+    int counter = 0;
+    auto player = [](Notify& wait_on, Notify& signal, int& counter, bool first) -> weft::Task<> {
+        for (int i = 0; i < rounds; ++i) {
+            if (!first || i > 0) co_await wait_on.notified();
+            ++counter;
+            signal.notify_one();
+        }
+    };
+    auto main = [&]() -> weft::Task<> {
+        auto a = weft::spawn(player(ping, pong, counter, true));
+        auto b = weft::spawn(player(pong, ping, counter, false));
+        co_await a;
+        co_await b;
+    };
+    rt.block_on(main());
+    EXPECT_EQ(counter, 2 * rounds);
+}
+
 }  // namespace

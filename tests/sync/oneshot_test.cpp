@@ -252,4 +252,26 @@ TEST(Oneshot, ManyChannelsRacingSendersOnThreads) {
     producer.join();
 }
 
+TEST(OneshotMultiThread, ManyPairsAcrossWorkers) {
+    constexpr int n = 2'000;
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    auto sender = [](OneshotSender<int> tx, int v) -> weft::Task<> {
+        co_await weft::yield_now();
+        (void)tx.send(v);
+    };
+    auto receiver = [](OneshotReceiver<int> rx) -> weft::Task<int> { co_return (co_await rx).value_or(-1'000'000); };
+    auto main = [&]() -> weft::Task<long> {
+        std::vector<weft::JoinHandle<int>> hs;
+        for (int i = 0; i < n; ++i) {
+            auto [tx, rx] = weft::sync::oneshot<int>();
+            hs.push_back(weft::spawn(receiver(std::move(rx))));
+            weft::spawn(sender(std::move(tx), i)).detach();
+        }
+        long sum = 0;
+        for (auto& h : hs) sum += (co_await h).value();
+        co_return sum;
+    };
+    EXPECT_EQ(rt.block_on(main()), static_cast<long>(n) * (n - 1) / 2);
+}
+
 }  // namespace

@@ -372,4 +372,32 @@ TEST(SemaphoreThreads, PlainThreadsWithBlockOn) {
     EXPECT_EQ(counter, 1500);
 }
 
+TEST(SemaphoreMultiThread, TasksOnWorkersNeverExceedThePermits) {
+    constexpr int tasks = 8;
+    constexpr int rounds = 500;
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    Semaphore sem(3);
+    std::atomic<int> holders{0};
+    std::atomic<int> max_holders{0};
+    auto worker = [](Semaphore& sem, std::atomic<int>& holders, std::atomic<int>& max_holders) -> weft::Task<> {
+        for (int i = 0; i < rounds; ++i) {
+            auto p = co_await sem.acquire_many(1 + i % 2);
+            int now = holders.fetch_add(static_cast<int>(p->count())) + static_cast<int>(p->count());
+            int seen = max_holders.load();
+            while (now > seen && !max_holders.compare_exchange_weak(seen, now)) {
+            }
+            co_await weft::yield_now();
+            holders.fetch_sub(static_cast<int>(p->count()));
+        }
+    };
+    auto main = [&]() -> weft::Task<> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int k = 0; k < tasks; ++k) hs.push_back(weft::spawn(worker(sem, holders, max_holders)));
+        for (auto& h : hs) EXPECT_TRUE(co_await h);
+    };
+    rt.block_on(main());
+    EXPECT_LE(max_holders.load(), 3);
+    EXPECT_EQ(sem.available_permits(), 3u);
+}
+
 }  // namespace
