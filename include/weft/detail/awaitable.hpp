@@ -17,6 +17,16 @@ template <class A>
 struct AwaitResultOf<A> {
     using type = decltype(std::declval<A>().operator co_await().await_resume());
 };
+template <class A>
+    requires HasMemberCoAwait<A&>
+struct AwaitResultOf<A&> {
+    using type = decltype(std::declval<A&>().operator co_await().await_resume());
+};
+template <class A>
+    requires(!HasMemberCoAwait<A&>)
+struct AwaitResultOf<A&> {
+    using type = decltype(std::declval<A&>().await_resume());
+};
 
 /// What `co_await a` produces for an `A` (an awaiter, or a type with `operator co_await`).
 template <class A>
