@@ -34,6 +34,10 @@
 //   keep-alive`; never for an until-close body or a 101.
 // - 101 Switching Protocols is returned as a final head (weft never asks for an upgrade, so the
 //   caller should treat it as an error), with no body and keep_alive false.
+//
+// Cost: the head is copied once into a buffer the parser owns (grown geometrically, kept across
+// `reset()`), each line is scanned once when its LF arrives, and each field costs one small
+// record; feeding one byte at a time does not allocate per byte.
 
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +54,8 @@
 namespace weft::http {
 
 /// How the body of a response is delimited.
+///
+///     if (parser.head().body_kind() == weft::http::BodyKind::until_close) { /* read to EOF */ }
 enum class BodyKind : std::uint8_t {
     none,            ///< no body (HEAD, 1xx, 204, 304)
     content_length,  ///< exactly `content_length()` bytes
@@ -164,7 +170,14 @@ private:
 ///     // at end of stream before done(): parser.finish() is Errc::unexpected_eof
 class ResponseParser {
 public:
+    /// Per-response settings.
+    ///
+    ///     weft::http::ResponseParser::Options o;
+    ///     o.head_request = true;           // the request was HEAD
+    ///     o.limits.max_head_size = 16384;
+    ///     weft::http::ResponseParser parser(o);
     struct Options {
+        /// Size and count limits (shared with the body decoders).
         Limits limits{};
         /// The request was HEAD: the response has no body whatever its headers say.
         bool head_request = false;
