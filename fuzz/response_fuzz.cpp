@@ -112,6 +112,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!whole.ec) FUZZ_CHECK(bytes == whole);
     }
 
+    // Keep-alive: what follows a complete response parses the same with the parser reset (for
+    // a HEAD request or not) as with a new one.
+    if (whole.complete && !whole.rest.empty()) {
+        ResponseParser reused(opt);
+        const Outcome first = weft::http::test::run_with(reused, {input}, /*eof=*/false);
+        FUZZ_CHECK(first.complete && first.rest == whole.rest);
+        ResponseParser::Options next = opt;
+        next.head_request = control & 0x80;
+        reused.reset(next);
+        const Outcome again = weft::http::test::run_with(reused, {whole.rest});
+        const Outcome fresh = weft::http::test::run_pieces({whole.rest}, next);
+        FUZZ_CHECK(again == fresh);
+    }
+
     // Without end of stream: the same error, or still waiting where EOF made it unexpected_eof.
     const Outcome open = weft::http::test::run_pieces({input}, opt, /*eof=*/false);
     const auto eof = make_error_code(weft::http::Errc::unexpected_eof);

@@ -44,11 +44,11 @@ inline std::ostream& operator<<(std::ostream& os, const Outcome& o) {
     return os;
 }
 
-/// Feeds `pieces` in order; when `eof`, signals end of stream after the last one.
-inline Outcome run_pieces(const std::vector<std::string_view>& pieces, ResponseParser::Options options,
-                          bool eof = true) {
+/// Feeds `pieces` to `parser` (fresh or just reset) in order; when `eof`, signals end of
+/// stream after the last one.
+inline Outcome run_with(ResponseParser& parser, const std::vector<std::string_view>& pieces, bool eof = true) {
     Outcome out;
-    ResponseParser parser(options);
+    const ResponseParser::Options options = parser.options();
     std::optional<BodyDecoder> body;
     auto record_head = [&] {
         const ResponseHead& h = parser.head();
@@ -59,7 +59,11 @@ inline Outcome run_pieces(const std::vector<std::string_view>& pieces, ResponseP
         out.content_length = h.content_length();
         out.keep_alive = h.keep_alive();
         out.interim = h.interim_responses();
-        for (Field f : h.headers()) out.headers.emplace_back(f.name, f.value);
+        for (Field f : h.headers()) {
+            out.headers.emplace_back(f.name, f.value);
+            // find() and count() agree with iteration
+            if (h.count(f.name) == 0 || !h.find(f.name)) out.ec = std::make_error_code(std::errc::protocol_error);
+        }
         body = BodyDecoder::for_response(h, options.limits);
     };
     for (std::string_view piece : pieces) {
@@ -109,6 +113,13 @@ inline Outcome run_pieces(const std::vector<std::string_view>& pieces, ResponseP
     }
     out.complete = parser.done() && body->done();
     return out;
+}
+
+/// Feeds `pieces` in order to a new parser with `options`.
+inline Outcome run_pieces(const std::vector<std::string_view>& pieces, ResponseParser::Options options,
+                          bool eof = true) {
+    ResponseParser parser(options);
+    return run_with(parser, pieces, eof);
 }
 
 /// Splits `input` at the sorted offsets `cuts`.
