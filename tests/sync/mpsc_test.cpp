@@ -152,7 +152,8 @@ TEST(Mpsc, SendWaitsWhileTheChannelIsFull) {
     int sent = 0;
     auto producer = [](mpsc::Sender<int> tx, int* sent) -> weft::Task<> {
         for (int i = 0; i < 5; ++i) {
-            if (!co_await tx.send(i)) co_return;
+            auto r = co_await tx.send(i);  // bound first: GCC 12 miscompiles co_await in a condition
+            if (!r) co_return;
             ++*sent;
         }
     };
@@ -672,7 +673,8 @@ TEST(MpscMultiThread, ProducersAndConsumerOnWorkersKeepPerProducerOrder) {
     auto rt = multi_thread();
     auto producer = [](mpsc::Sender<std::pair<int, int>> tx, int p) -> weft::Task<> {
         for (int i = 0; i < per_producer; ++i) {
-            if (!co_await tx.send({p, i})) co_return;
+            auto r = co_await tx.send({p, i});
+            if (!r) co_return;
         }
     };
     auto consumer = [](mpsc::Receiver<std::pair<int, int>> rx) -> weft::Task<int> {

@@ -687,8 +687,9 @@ private:
 ///
 ///     while (std::optional<Job> job = co_await rx.recv()) run(*job);   // until senders are gone
 ///
-/// Keep the declaration in that loop: GCC 12 miscompiles a `while` whose condition is a bare
-/// `co_await` expression (`while (co_await rx.recv())` crashes or exits early).
+/// Keep the declaration in that loop: GCC 12 miscompiles a `co_await` written directly in an
+/// `if`/`while` condition (`while (co_await rx.recv())` crashes or exits early); declare the
+/// result in the condition, as above, or bind it to a variable first.
 ///
 /// Thread safety: one owner (not copyable); it may be moved to and used on any thread, but only
 /// one operation at a time. Senders may be on any thread.
