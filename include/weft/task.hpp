@@ -28,7 +28,7 @@ public:
         std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
             // Symmetric transfer back to the awaiter: a chain of nested co_awaits unwinds
             // without growing the stack.
-            if (auto c = h.promise().continuation) return c;
+            if (auto c = h.promise().continuation) return transfer_to(c);
             return std::noop_coroutine();
         }
         void await_resume() noexcept {}
@@ -113,7 +113,7 @@ public:
         std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
             child_.promise().context = parent.promise().context;
             child_.promise().continuation = parent;
-            return child_;
+            return detail::transfer_to(child_);
         }
         T await_resume() { return child_.promise().take_result(); }
 

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <cassert>
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <weft/runtime/context.hpp>
+
+namespace weft {
+
+template <class T>
+class Stream;
+
+namespace detail {
+
+template <class T>
+class StreamPromise {
+public:
+    TaskContext* context = nullptr;     // the consumer's, set by each next()
+    std::coroutine_handle<> consumer;   // resumed at each co_yield and at the end
+
+    Stream<T> get_return_object() noexcept;
+    std::suspend_always initial_suspend() noexcept { return {}; }
+
+    struct ToConsumer {
+        bool await_ready() noexcept { return false; }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<StreamPromise> h) noexcept {
+            return transfer_to(h.promise().consumer);  // back to next()'s awaiter
+        }
+        void await_resume() noexcept {}
+    };
+    ToConsumer final_suspend() noexcept { return {}; }
+
+    template <class U = T>
+        requires std::is_constructible_v<T, U&&>
+    ToConsumer yield_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+        value_.emplace(std::forward<U>(v));
+        return {};
+    }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+
+    std::optional<T> take() {
+        if (exception_) std::rethrow_exception(std::exchange(exception_, nullptr));
+        std::optional<T> out = std::move(value_);
+        value_.reset();
+        return out;
+    }
+
+private:
+    std::optional<T> value_;
+    std::exception_ptr exception_;
+};
+
+/// Gives a coroutine the context it runs in (for code that registers wakers itself).
+struct CurrentContext {
+    TaskContext* ctx = nullptr;
+    bool await_ready() const noexcept { return false; }
+    template <HasTaskContext P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+        ctx = h.promise().context;
+        return false;  // never suspends
+    }
+    TaskContext* await_resume() const noexcept { return ctx; }
+};
+
+}  // namespace detail
+
+/// An asynchronous sequence: a coroutine that `co_yield`s values and may `co_await` in between.
+///
+///     weft::Stream<int> countdown(int n) {
+///         for (; n > 0; --n) {
+///             co_await weft::time::sleep(1s);
+///             co_yield n;
+///         }
+///     }
+///     auto s = countdown(3);
+///     while (auto v = co_await s.next()) std::println("{}", *v);
+///
+/// Lazy like `Task`: the body runs only inside `next()`, on the consumer's task, and pauses at
+/// each `co_yield` until the next call. An exception in the body is rethrown by `next()`.
+///
+/// Thread safety: one consumer at a time. Cancel safety: destroying a pending `next()` leaves
+/// the stream paused where it was waiting; destroying the `Stream` destroys its frame and what
+/// it held (so its own cancel safety is that of what it was awaiting).
+template <class T>
+class [[nodiscard]] Stream {
+public:
+    using promise_type = detail::StreamPromise<T>;
+    using value_type = T;
+
+    Stream() noexcept = default;
+    explicit Stream(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+    Stream(Stream&& o) noexcept : handle_(std::exchange(o.handle_, nullptr)) {}
+    Stream& operator=(Stream&& o) noexcept {
+        if (this != &o) {
+            reset();
+            handle_ = std::exchange(o.handle_, nullptr);
+        }
+        return *this;
+    }
+    ~Stream() { reset(); }
+
+    class NextAwaiter {
+    public:
+        explicit NextAwaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+        bool await_ready() const noexcept { return !h_ || h_.done(); }
+        template <detail::HasTaskContext P>
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> consumer) noexcept {
+            h_.promise().context = consumer.promise().context;
+            h_.promise().consumer = consumer;
+            return detail::transfer_to(h_);
+        }
+        std::optional<T> await_resume() {
+            if (!h_) return std::nullopt;
+            return h_.promise().take();
+        }
+
+    private:
+        std::coroutine_handle<promise_type> h_;
+    };
+
+    /// The next value, or nullopt once the stream has finished.
+    NextAwaiter next() noexcept { return NextAwaiter(handle_); }
+    bool done() const noexcept { return !handle_ || handle_.done(); }
+
+private:
+    void reset() noexcept {
+        if (handle_) std::exchange(handle_, nullptr).destroy();
+    }
+    std::coroutine_handle<promise_type> handle_;
+};
+
+template <class T>
+Stream<T> detail::StreamPromise<T>::get_return_object() noexcept {
+    return Stream<T>(std::coroutine_handle<StreamPromise>::from_promise(*this));
+}
+
+}  // namespace weft
