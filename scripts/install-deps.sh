@@ -4,14 +4,17 @@
 #
 #   scripts/install-deps.sh            # compiler, CMake, Ninja, GoogleTest
 #   scripts/install-deps.sh --clang    # also clang-19 (for the clang-release preset)
+#   scripts/install-deps.sh --fuzz     # also clang-19 and libFuzzer's runtime (fuzz/run.sh)
 #
 # Runs as root directly, otherwise through sudo.
 set -euo pipefail
 
 want_clang=0
+want_fuzz=0
 for arg in "$@"; do
     case "$arg" in
         --clang) want_clang=1 ;;
+        --fuzz) want_clang=1; want_fuzz=1 ;;
         -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
         *) echo "install-deps: unknown argument: $arg (try --help)" >&2; exit 2 ;;
     esac
@@ -22,6 +25,9 @@ log() { printf '==> [install-deps] %s\n' "$*"; }
 packages=(build-essential g++ cmake ninja-build pkg-config libgtest-dev)
 if (( want_clang )); then
     packages+=(clang-19)
+fi
+if (( want_fuzz )); then
+    packages+=(libclang-rt-19-dev)
 fi
 # libgmock-dev is a separate package on Debian 11+; older releases ship gmock in libgtest-dev,
 # so it is installed only where the archive has it.

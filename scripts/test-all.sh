@@ -2,7 +2,8 @@
 # The whole suite (README command 2): installs dependencies, then for each of the release, asan
 # (AddressSanitizer + UBSan) and tsan (ThreadSanitizer) presets configures with -Werror, builds
 # and runs ctest; finally installs the release build and builds/runs the downstream consumer in
-# tests/install/. Exits non-zero on the first failure.
+# tests/install/, and runs each libFuzzer target for a bounded time (FUZZ_SECONDS, default 15;
+# 0 skips it). Exits non-zero on the first failure.
 #
 #   scripts/test-all.sh                      # release asan tsan + install consumer
 #   PRESETS="release" scripts/test-all.sh    # a subset
@@ -29,7 +30,12 @@ log() { printf '\n==> [test-all] %s\n' "$*"; }
 
 step="install dependencies"
 log "$step"
-scripts/install-deps.sh
+FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+if (( FUZZ_SECONDS > 0 )); then
+    scripts/install-deps.sh --fuzz
+else
+    scripts/install-deps.sh
+fi
 
 for preset in "${PRESET_LIST[@]}"; do
     step="configure $preset"
@@ -49,5 +55,11 @@ step="install consumer"
 log "$step"
 scripts/test-install.sh build/release
 
+if (( FUZZ_SECONDS > 0 )); then
+    step="fuzz (${FUZZ_SECONDS}s per target)"
+    log "$step"
+    JOBS="$JOBS" fuzz/run.sh "$FUZZ_SECONDS"
+fi
+
 step="done"
-printf '\n==> test-all: ALL PASSED (%s + install consumer) in %ds\n' "${PRESET_LIST[*]}" $((SECONDS - start))
+printf '\n==> test-all: ALL PASSED (%s + install consumer + fuzz) in %ds\n' "${PRESET_LIST[*]}" $((SECONDS - start))

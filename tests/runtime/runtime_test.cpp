@@ -210,7 +210,7 @@ TEST(Runtime, DroppingTheRuntimeCancelsRemainingTasks) {
 
 TEST(Runtime, SpawnLocalOutsideARuntimeIsAClearError) {
     auto t = []() -> weft::Task<> { co_return; };
-    EXPECT_THROW(weft::spawn_local(t()), std::logic_error);
+    EXPECT_THROW((void)weft::spawn_local(t()), std::logic_error);
 }
 
 TEST(Runtime, PausedTimeIsRefusedOnTheMultiThreadFlavour) {
@@ -220,7 +220,7 @@ TEST(Runtime, PausedTimeIsRefusedOnTheMultiThreadFlavour) {
 TEST(Runtime, SpawnLocalIsRefusedOnTheMultiThreadFlavour) {
     auto rt = weft::Runtime::Builder::multi_thread().worker_threads(1).build();
     auto t = []() -> weft::Task<> { co_return; };
-    EXPECT_THROW(rt.spawn_local(t()), std::logic_error);
+    EXPECT_THROW((void)rt.spawn_local(t()), std::logic_error);
 }
 
 }  // namespace
