@@ -492,6 +492,7 @@ protected:
 /// keeps the channel open: the receiver does not see the end of the stream while one exists.
 ///
 /// Thread safety: one owner; may be moved to and used on any thread.
+/// Cancel safety: nothing waits; a permit dropped by a cancelled task returns its slot.
 template <class T>
 class Permit {
 public:

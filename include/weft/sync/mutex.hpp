@@ -18,6 +18,8 @@ class Mutex;
 ///
 /// Thread safety: one owner. It may be held across `co_await` and released on another thread
 /// (a task that moved between workers), unlike a `std::mutex` lock.
+/// Cancel safety: a guard held by a cancelled task unlocks with its frame (the value may be
+/// left half-updated, as after an exception).
 template <class T>
 class [[nodiscard]] MutexGuard {
 public:

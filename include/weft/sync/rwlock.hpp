@@ -17,6 +17,7 @@ class RwLock;
 /// Shared access to an `RwLock`'s value; releases it when destroyed.
 ///
 /// Thread safety: one owner; it may be held across `co_await` and released on any thread.
+/// Cancel safety: released with a cancelled task's frame.
 template <class T>
 class [[nodiscard]] RwLockReadGuard {
 public:
@@ -35,6 +36,7 @@ private:
 /// Exclusive access to an `RwLock`'s value; releases it when destroyed.
 ///
 /// Thread safety: one owner; it may be held across `co_await` and released on any thread.
+/// Cancel safety: released with a cancelled task's frame.
 template <class T>
 class [[nodiscard]] RwLockWriteGuard {
 public:

@@ -35,6 +35,7 @@ class Semaphore;
 ///     permit->count();                               // 4
 ///
 /// Thread safety: one owner; it may be moved to and released on any thread.
+/// Cancel safety: a permit held by a cancelled task is released with its frame.
 class [[nodiscard]] SemaphorePermit {
 public:
     SemaphorePermit() noexcept = default;

@@ -95,7 +95,9 @@ struct Shared {
 /// A borrowed view of the current value; holds a shared lock on it.
 ///
 /// Keep it short: while any `Ref` lives, a send waits (blocking its thread), so never hold one
-/// across a `co_await`.
+/// across a `co_await`, and never send on the thread that holds one (it would deadlock).
+///
+/// Thread safety: a `Ref` is a shared lock; release it on the thread that took it.
 template <class T>
 class Ref {
 public:
