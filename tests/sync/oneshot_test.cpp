@@ -274,4 +274,18 @@ TEST(OneshotMultiThread, ManyPairsAcrossWorkers) {
     EXPECT_EQ(rt.block_on(main()), static_cast<long>(n) * (n - 1) / 2);
 }
 
+TEST(Oneshot, SenderClosedCancelledByTimeoutUnregisters) {
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = weft::sync::oneshot<int>();
+    auto wait_closed = [](OneshotSender<int>& tx) -> weft::Task<> { co_await tx.closed(); };
+    auto main = [&]() -> weft::Task<bool> {
+        auto r = co_await weft::time::timeout(10ms, wait_closed(tx));
+        EXPECT_TRUE(!r && weft::is_timeout(r.error()));
+        rx.close();  // must not wake the destroyed waiter
+        co_await tx.closed();
+        co_return tx.is_closed();
+    };
+    EXPECT_TRUE(rt.block_on(main()));
+}
+
 }  // namespace

@@ -180,4 +180,19 @@ TEST(RwLockThreads, WritersAndReadersOnSeveralRuntimesSeeConsistentState) {
     EXPECT_EQ(l.get_mut().first, threads * 2 * (rounds / 4));
 }
 
+TEST(RwLock, ReadCancelledWhileAWriterHoldsItLeavesNothingQueued) {
+    auto rt = weft::sync::test::paused_runtime();
+    RwLock<int> l(0);
+    std::vector<std::string> log;
+    auto main = [&]() -> weft::Task<> {
+        auto w = l.try_write();
+        auto r = co_await weft::time::timeout(5ms, reader(l, &log, "r="));
+        EXPECT_FALSE(r);
+        w.reset();
+        EXPECT_TRUE(l.try_write());  // no reader left queued or holding
+    };
+    rt.block_on(main());
+    EXPECT_TRUE(log.empty());
+}
+
 }  // namespace

@@ -211,4 +211,18 @@ TEST(WatchThreads, ReceiversOnOtherRuntimesSeeIncreasingValuesAndTheLast) {
     EXPECT_EQ(bad.load(), 0);
 }
 
+TEST(Watch, SenderClosedCancelledByTimeoutUnregisters) {
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = watch::channel(0);
+    auto wait_closed = [](watch::Sender<int>& tx) -> weft::Task<> { co_await tx.closed(); };
+    auto main = [&]() -> weft::Task<bool> {
+        auto r = co_await weft::time::timeout(10ms, wait_closed(tx));
+        EXPECT_TRUE(!r && weft::is_timeout(r.error()));
+        rx = {};  // must not wake the destroyed waiter
+        co_await tx.closed();
+        co_return tx.is_closed();
+    };
+    EXPECT_TRUE(rt.block_on(main()));
+}
+
 }  // namespace
