@@ -1,6 +1,9 @@
 #include "runtime/core.hpp"
 
 #include <stdexcept>
+
+#include "io/driver.hpp"
+#include "time/driver.hpp"
 #include <string>
 
 namespace weft::detail {
@@ -28,5 +31,17 @@ RuntimeCore::Enter::Enter(RuntimeCore* core, NestedOk) noexcept : previous_(curr
 }
 
 RuntimeCore::Enter::~Enter() { current_core = previous_; }
+
+void fill_driver_metrics(RuntimeMetrics& m, const io::detail::IoDriver& io, const time::detail::TimeDriver& time,
+                         const BlockingPool* blocking) {
+    m.io_registrations = io.registered();
+    m.active_timers = time.active_timers();
+    if (!blocking) return;
+    auto b = blocking->stats();
+    m.blocking_threads = b.threads;
+    m.blocking_idle_threads = b.idle;
+    m.blocking_queue_depth = b.queued;
+    m.blocking_threads_spawned = b.spawned_total;
+}
 
 }  // namespace weft::detail

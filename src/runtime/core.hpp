@@ -51,4 +51,8 @@ public:
     };
 };
 
+/// The metrics both schedulers report the same way: drivers and blocking pool.
+void fill_driver_metrics(RuntimeMetrics& m, const io::detail::IoDriver& io, const time::detail::TimeDriver& time,
+                         const BlockingPool* blocking);
+
 }  // namespace weft::detail

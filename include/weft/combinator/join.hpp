@@ -18,34 +18,25 @@ namespace weft {
 ///
 /// Cancel safety: destroying a pending join destroys every branch.
 template <class... Ts>
-class [[nodiscard]] Join final : public detail::PendingLeaf {
+class [[nodiscard]] Join final : public detail::InTaskCombinator<Join<Ts...>> {
 public:
     using Output = std::tuple<detail::BranchValue<Ts>...>;
 
     explicit Join(Task<Ts>... tasks) : branches_(std::move(tasks)...) {}
     Join(Join&&) = default;
 
-    bool await_ready() const noexcept { return false; }
-    template <detail::HasTaskContext P>
-    bool await_suspend(std::coroutine_handle<P> h) {
-        detail::TaskContext& parent = *h.promise().context;
-        branches_.attach(parent);
-        if (poll_all()) return false;
-        continuation = h;
-        parent.pending = this;
-        return true;
-    }
     Output await_resume() {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
             return Output(detail::take_branch_value(branches_.template task<I>())...);
         }(std::index_sequence_for<Ts...>{});
     }
 
-    bool ready() noexcept override { return poll_all(); }
     const char* describe() const noexcept override { return "join"; }
-    void describe_detail(std::string& out) const override { branches_.describe(out); }
 
 private:
+    friend class detail::InTaskCombinator<Join>;
+    detail::Branches<Ts...>& branches() noexcept { return branches_; }
+    const detail::Branches<Ts...>& branches() const noexcept { return branches_; }
     bool poll_all() {
         bool all = true;
         detail::Branches<Ts...>::for_each_index([&]<std::size_t I>() { all &= branches_.template poll<I>(); });
@@ -77,23 +68,13 @@ struct ResultValue<Result<U>> {
 /// Completes with `Result<std::tuple<U...>>` (`std::monostate` for `Result<void>`): every value,
 /// or the first error, in which case the remaining branches are destroyed before it returns.
 template <class... Rs>
-class [[nodiscard]] TryJoin final : public detail::PendingLeaf {
+class [[nodiscard]] TryJoin final : public detail::InTaskCombinator<TryJoin<Rs...>> {
 public:
     using Output = Result<std::tuple<typename detail::ResultValue<Rs>::type...>>;
 
     explicit TryJoin(Task<Rs>... tasks) : branches_(std::move(tasks)...) {}
     TryJoin(TryJoin&&) = default;
 
-    bool await_ready() const noexcept { return false; }
-    template <detail::HasTaskContext P>
-    bool await_suspend(std::coroutine_handle<P> h) {
-        detail::TaskContext& parent = *h.promise().context;
-        branches_.attach(parent);
-        if (poll_all()) return false;
-        continuation = h;
-        parent.pending = this;
-        return true;
-    }
     Output await_resume() {
         if (error_) {
             branches_.cancel_all_but(static_cast<std::size_t>(-1));
@@ -104,11 +85,13 @@ public:
         }(std::index_sequence_for<Rs...>{});
     }
 
-    bool ready() noexcept override { return poll_all(); }
     const char* describe() const noexcept override { return "try_join"; }
-    void describe_detail(std::string& out) const override { branches_.describe(out); }
 
 private:
+    friend class detail::InTaskCombinator<TryJoin>;
+    detail::Branches<Rs...>& branches() noexcept { return branches_; }
+    const detail::Branches<Rs...>& branches() const noexcept { return branches_; }
+
     template <class U>
     static detail::BranchValue<U> unwrap(Result<U>& r) {
         if constexpr (std::is_void_v<U>) return {};

@@ -22,33 +22,23 @@ using SelectResult = std::variant<detail::BranchValue<Ts>...>;
 /// Cancel safety: as the branches'. A losing branch is cancelled mid-flight, so give `select`
 /// only operations whose cancellation loses nothing (a timer, an accept, a channel receive).
 template <class... Ts>
-class [[nodiscard]] Select final : public detail::PendingLeaf {
+class [[nodiscard]] Select final : public detail::InTaskCombinator<Select<Ts...>> {
 public:
     explicit Select(Task<Ts>... tasks) : branches_(std::move(tasks)...) {}
     Select(Select&&) = default;
 
-    bool await_ready() const noexcept { return false; }
-    template <detail::HasTaskContext P>
-    bool await_suspend(std::coroutine_handle<P> h) {
-        detail::TaskContext& parent = *h.promise().context;
-        branches_.attach(parent);
-        if (poll_all()) return false;
-        continuation = h;
-        parent.pending = this;
-        return true;
-    }
     SelectResult<Ts...> await_resume() {
         branches_.cancel_all_but(winner_);
         return take<0>();
     }
-
-    bool ready() noexcept override { return poll_all(); }
     const char* describe() const noexcept override { return "select"; }
-    void describe_detail(std::string& out) const override { branches_.describe(out); }
 
 private:
+    friend class detail::InTaskCombinator<Select>;
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+    detail::Branches<Ts...>& branches() noexcept { return branches_; }
+    const detail::Branches<Ts...>& branches() const noexcept { return branches_; }
     bool poll_all() {
         detail::Branches<Ts...>::for_each_index([&]<std::size_t I>() {
             if (winner_ == npos && branches_.template poll<I>()) winner_ = I;

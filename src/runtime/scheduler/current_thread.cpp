@@ -203,15 +203,7 @@ RuntimeMetrics CurrentThreadScheduler::metrics() const {
         std::lock_guard lock(remote_mutex_);
         m.remote_queue_depth = remote_.size();
     }
-    m.io_registrations = io_.registered();
-    m.active_timers = time_.active_timers();
-    if (blocking_) {
-        auto b = blocking_->stats();
-        m.blocking_threads = b.threads;
-        m.blocking_idle_threads = b.idle;
-        m.blocking_queue_depth = b.queued;
-        m.blocking_threads_spawned = b.spawned_total;
-    }
+    fill_driver_metrics(m, io_, time_, blocking_.get());
     return m;
 }
 

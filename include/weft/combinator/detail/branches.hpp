@@ -99,4 +99,29 @@ private:
     std::array<TaskContext, sizeof...(Ts)> contexts_{};
 };
 
+/// The awaiting protocol shared by `Select`, `Join` and `TryJoin`: wire the branches to the
+/// awaiting task, poll them once, and stay that task's pending leaf until `poll_all()` says the
+/// combinator is complete. `Derived` provides `branches()`, `poll_all()` and `await_resume()`.
+template <class Derived>
+class InTaskCombinator : public PendingLeaf {
+public:
+    bool await_ready() const noexcept { return false; }
+    template <HasTaskContext P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        TaskContext& parent = *h.promise().context;
+        self().branches().attach(parent);
+        if (self().poll_all()) return false;
+        continuation = h;
+        parent.pending = this;
+        return true;
+    }
+    bool ready() noexcept override { return self().poll_all(); }
+    void describe_detail(std::string& out) const override {
+        static_cast<const Derived&>(*this).branches().describe(out);
+    }
+
+private:
+    Derived& self() noexcept { return static_cast<Derived&>(*this); }
+};
+
 }  // namespace weft::detail

@@ -442,15 +442,7 @@ RuntimeMetrics MultiThreadScheduler::metrics() const {
             m.poll_time_histogram[i] += w->poll_histogram[i].load(std::memory_order_relaxed);
         m.per_worker.push_back(wm);
     }
-    m.io_registrations = io_.registered();
-    m.active_timers = time_.active_timers();
-    if (blocking_) {
-        auto b = blocking_->stats();
-        m.blocking_threads = b.threads;
-        m.blocking_idle_threads = b.idle;
-        m.blocking_queue_depth = b.queued;
-        m.blocking_threads_spawned = b.spawned_total;
-    }
+    fill_driver_metrics(m, io_, time_, blocking_.get());
     return m;
 }
 
