@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "support/fd_count.hpp"
 
@@ -172,6 +173,31 @@ TEST(TcpCancel, TimedOutConnectClosesItsSocket) {
         int timeouts = rt.block_on(t());
         EXPECT_GE(timeouts, 0);
         EXPECT_EQ(rt.metrics().io_registrations, 0u);
+    }
+    EXPECT_EQ(weft::test::open_fd_count(), fds_before);
+}
+
+TEST(TcpCancel, ConnectPendingOnAFullBacklogIsCancelledByTimeout) {
+    // A listener that never accepts, with the smallest backlog: once its queue is full the
+    // kernel drops further SYNs, so those connects stay in progress until cancelled.
+    auto fds_before = weft::test::open_fd_count();
+    {
+        weft::Runtime rt;
+        auto t = []() -> weft::Task<int> {
+            auto listener = TcpListener::bind("127.0.0.1:0", 0).value();
+            auto port = listener.local_addr()->port();
+            std::vector<TcpStream> established;
+            int timed_out = 0;
+            for (int i = 0; i < 8 && timed_out == 0; ++i) {
+                auto r = co_await weft::time::timeout(200ms, TcpStream::connect("127.0.0.1", port));
+                if (r) established.push_back(std::move(*r));
+                else if (weft::is_timeout(r.error())) ++timed_out;
+            }
+            co_return timed_out;
+        };
+        EXPECT_EQ(rt.block_on(t()), 1);
+        EXPECT_EQ(rt.metrics().io_registrations, 0u);
+        EXPECT_EQ(rt.metrics().active_timers, 0u);
     }
     EXPECT_EQ(weft::test::open_fd_count(), fds_before);
 }

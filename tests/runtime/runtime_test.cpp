@@ -127,6 +127,28 @@ TEST(Runtime, AbortBeforeFirstPollNeverRunsTheBody) {
     EXPECT_FALSE(ran);
 }
 
+TEST(Runtime, CancellingATaskSuspendedOnAJoinLeavesTheJoinedTaskIntact) {
+    auto rt = weft::Runtime::Builder::current_thread().start_paused(true).build();
+    auto slow = []() -> weft::Task<int> {
+        co_await weft::time::sleep(50ms);
+        co_return 7;
+    };
+    auto joiner = [](weft::JoinHandle<int>& h) -> weft::Task<int> { co_return (co_await h).value(); };
+    auto parent = [&]() -> weft::Task<bool> {
+        auto target = weft::spawn_local(slow());
+        auto waiting = weft::spawn_local(joiner(target));
+        co_await weft::yield_now();  // the joiner is now suspended on the join
+        waiting.abort();
+        auto w = co_await waiting;
+        // The join waker was unregistered with the joiner's frame; the target still completes and
+        // can be joined again.
+        auto t = co_await target;
+        co_return !w && w.error().is_cancelled() && t && *t == 7;
+    };
+    EXPECT_TRUE(rt.block_on(parent()));
+    EXPECT_EQ(rt.metrics().live_tasks, 0u);
+}
+
 TEST(Runtime, DroppedJoinHandleDetachesTheTask) {
     weft::Runtime rt;
     int done = 0;
