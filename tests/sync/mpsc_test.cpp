@@ -1,9 +1,3 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/mpsc.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +7,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/mpsc.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 
@@ -262,7 +261,7 @@ TEST(Mpsc, SendCancelledWhileFullLosesNoMessage) {
         EXPECT_TRUE(tx.try_send(Counted(0, &live)));
         auto r = co_await weft::time::timeout(10ms, send(tx, Counted(1, &live)));
         EXPECT_TRUE(!r && weft::is_timeout(r.error()));
-        EXPECT_EQ(live.load(), 1);              // the cancelled send's value is gone with it...
+        EXPECT_EQ(live.load(), 1);  // the cancelled send's value is gone with it...
         EXPECT_EQ((*co_await rx.recv()).value(), 0);
         EXPECT_EQ(rx.try_recv().error(), TryRecvError::empty);  // ...and was never queued
         EXPECT_EQ(tx.capacity(), 1u);                           // no slot leaked
@@ -309,7 +308,7 @@ TEST(Mpsc, SendCancelledAfterBeingGrantedASlotPassesItToTheNextSender) {
         co_await settle();
         std::vector<int> got;
         got.push_back(rx.try_recv().value());  // grants the freed slot to `a` and wakes it...
-        a.abort();                              // ...which is destroyed before it can use it
+        a.abort();                             // ...which is destroyed before it can use it
         auto ja = co_await a;
         EXPECT_TRUE(!ja && ja.error().is_cancelled());
         EXPECT_TRUE((co_await b).value());  // the slot went on to `b`
@@ -414,8 +413,8 @@ TEST(Mpsc, SenderWithAlwaysFreeSlotsYieldsAndHandsBackItsSlotIfCancelledThen) {
     };
     rt.block_on(main());
     constexpr auto budget = static_cast<std::size_t>(weft::detail::coop::initial_budget);
-    EXPECT_EQ(rx.len(), budget);                 // the yielded send enqueued nothing...
-    EXPECT_EQ(tx.capacity(), 1000u - budget);   // ...and its reserved slot came back
+    EXPECT_EQ(rx.len(), budget);               // the yielded send enqueued nothing...
+    EXPECT_EQ(tx.capacity(), 1000u - budget);  // ...and its reserved slot came back
     auto got = drain(rx);
     ASSERT_EQ(got.size(), budget);
     EXPECT_EQ(got.back(), static_cast<int>(budget) - 1);
@@ -467,7 +466,9 @@ TEST(Mpsc, DroppedPermitHandsItsSlotToAWaitingSender) {
 TEST(Mpsc, ReserveCancelledWhileWaitingLeaksNoSlot) {
     auto rt = weft::sync::test::paused_runtime();
     auto [tx, rx] = mpsc::channel<int>(1);
-    auto reserve = [](mpsc::Sender<int>& tx) -> weft::Task<bool> { co_return (co_await tx.reserve()).has_value(); };
+    auto reserve = [](mpsc::Sender<int>& tx) -> weft::Task<bool> {
+        co_return (co_await tx.reserve()).has_value();
+    };
     auto main = [&]() -> weft::Task<bool> {
         EXPECT_TRUE(tx.try_send(0));
         auto r = co_await weft::time::timeout(5ms, reserve(tx));
@@ -603,8 +604,11 @@ TEST(MpscThreads, ProducersOnSeveralRuntimesWithCancelledSendsLoseNothing) {
     auto [tx, rx] = mpsc::channel<int>(4);
     std::atomic<long> sent_sum{0};
     std::atomic<int> sent_count{0};
-    auto producer = [](mpsc::Sender<int> tx, int base, std::atomic<long>* sum, std::atomic<int>* count) -> weft::Task<> {
-        auto one = [](mpsc::Sender<int>& tx, int v) -> weft::Task<bool> { co_return (co_await tx.send(v)).has_value(); };
+    auto producer = [](mpsc::Sender<int> tx, int base, std::atomic<long>* sum,
+                       std::atomic<int>* count) -> weft::Task<> {
+        auto one = [](mpsc::Sender<int>& tx, int v) -> weft::Task<bool> {
+            co_return (co_await tx.send(v)).has_value();
+        };
         for (int i = 0; i < per_producer; ++i) {
             int v = base + i;
             bool ok;
@@ -705,7 +709,9 @@ TEST(MpscMultiThread, SendsCancelledOnWorkersLoseAndDuplicateNothing) {
         std::atomic<int> count{0};
     };
     auto producer = [](mpsc::Sender<int> tx, int base, Tally* sent) -> weft::Task<> {
-        auto one = [](mpsc::Sender<int>& tx, int v) -> weft::Task<bool> { co_return (co_await tx.send(v)).has_value(); };
+        auto one = [](mpsc::Sender<int>& tx, int v) -> weft::Task<bool> {
+            co_return (co_await tx.send(v)).has_value();
+        };
         for (int i = 0; i < per_producer; ++i) {
             bool ok;
             if (i % 3 == 0) {
@@ -740,6 +746,69 @@ TEST(MpscMultiThread, SendsCancelledOnWorkersLoseAndDuplicateNothing) {
     auto [sum, count] = rt.block_on(main());
     EXPECT_EQ(count, sent.count.load());
     EXPECT_EQ(sum, sent.sum.load());
+}
+
+TEST(MpscMultiThread, AbortsRacingSlotGrantsNeitherLoseMessagesNorLeakSlots) {
+    // Sender tasks on two workers queue for a full channel. Round by round, the root thread
+    // lets the consumer take one message and at the same moment aborts the sender most likely
+    // to be granted the freed slot, so aborts race grants: some land on queued senders, some
+    // on just-granted ones. A send that returned success is counted before the task can
+    // suspend again (before an abort can take effect), hence exactly the counted messages must
+    // arrive, and every slot must be back at the end.
+    constexpr int senders = 120;
+    auto rt = multi_thread();
+    struct Shared {
+        std::atomic<int> sent{0};
+        std::atomic<long> sent_sum{0};
+        std::atomic<int> tickets{0};
+        std::atomic<int> received{0};
+        std::vector<std::atomic<int>> order = std::vector<std::atomic<int>>(senders);
+    } sh;
+    auto sender = [](mpsc::Sender<int> tx, int v, Shared* sh) -> weft::Task<> {
+        sh->order[sh->tickets.fetch_add(1)].store(v);  // about the order they queue in
+        auto r = co_await tx.send(v);
+        if (r) {
+            sh->sent.fetch_add(1);
+            sh->sent_sum.fetch_add(v);
+        }
+    };
+    auto consumer = [](mpsc::Receiver<int> rx, mpsc::UnboundedReceiver<int> go,
+                       Shared* sh) -> weft::Task<long> {
+        long sum = 0;
+        for (;;) {
+            auto paced = co_await go.recv();  // one message per go, until the root stops pacing
+            (void)paced;
+            auto v = co_await rx.recv();
+            if (!v || *v < 0) break;  // the sentinel
+            sum += *v;
+            sh->received.fetch_add(1);
+        }
+        co_return sum;
+    };
+    auto main = [&]() -> weft::Task<bool> {
+        auto [probe, rx] = mpsc::channel<int>(2);
+        auto [go, go_rx] = mpsc::unbounded_channel<int>();
+        auto c = weft::spawn(consumer(std::move(rx), std::move(go_rx), &sh));
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int i = 0; i < senders; ++i) hs.push_back(weft::spawn(sender(probe, i, &sh)));
+        while (sh.tickets.load() < senders) co_await weft::time::sleep(1ms);  // all started
+        for (int i = 0; i + 3 < senders; ++i) {
+            int before = sh.received.load();
+            (void)go.send(0);
+            if (i % 2 == 0) hs[sh.order[i + 2].load()].abort();  // the likely head of the queue
+            while (sh.received.load() == before) co_await weft::yield_now();
+        }
+        go = {};  // the consumer runs free from here
+        for (auto& h : hs) (void)co_await h;
+        auto end = co_await probe.send(-1);
+        EXPECT_TRUE(end);
+        long sum = (co_await c).value();
+        EXPECT_EQ(sh.received.load(), sh.sent.load());
+        EXPECT_EQ(sum, sh.sent_sum.load());
+        co_return probe.capacity() == 2u;  // every slot is back
+    };
+    EXPECT_TRUE(rt.block_on(main()));
+    EXPECT_GE(sh.sent.load(), senders / 3);
 }
 
 }  // namespace

@@ -1,10 +1,3 @@
-#include <weft/runtime/block_on.hpp>
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/semaphore.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +5,12 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+#include <weft/runtime/block_on.hpp>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/semaphore.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 
@@ -379,7 +378,8 @@ TEST(SemaphoreMultiThread, TasksOnWorkersNeverExceedThePermits) {
     Semaphore sem(3);
     std::atomic<int> holders{0};
     std::atomic<int> max_holders{0};
-    auto worker = [](Semaphore& sem, std::atomic<int>& holders, std::atomic<int>& max_holders) -> weft::Task<> {
+    auto worker = [](Semaphore& sem, std::atomic<int>& holders,
+                     std::atomic<int>& max_holders) -> weft::Task<> {
         for (int i = 0; i < rounds; ++i) {
             auto p = co_await sem.acquire_many(1 + i % 2);
             int now = holders.fetch_add(static_cast<int>(p->count())) + static_cast<int>(p->count());
@@ -398,6 +398,42 @@ TEST(SemaphoreMultiThread, TasksOnWorkersNeverExceedThePermits) {
     rt.block_on(main());
     EXPECT_LE(max_holders.load(), 3);
     EXPECT_EQ(sem.available_permits(), 3u);
+}
+
+TEST(SemaphoreMultiThread, AbortsRacingPermitGrantsLeakNothing) {
+    // Acquiring tasks on two workers queue on an empty semaphore; the root thread adds one
+    // permit at a time and at once aborts a task near the head of the queue, so aborts race
+    // the assignment of permits. A task that got its permits counts them before it can
+    // suspend again (before an abort can take effect) and keeps them; every other permit
+    // must be back in the semaphore at the end.
+    constexpr int tasks = 200;
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    Semaphore sem(0);
+    std::atomic<std::size_t> kept{0};
+    auto worker = [](Semaphore& sem, std::size_t n, std::atomic<std::size_t>& kept) -> weft::Task<> {
+        auto p = co_await sem.acquire_many(n);
+        if (!p) co_return;
+        kept.fetch_add(n);
+        p->forget();
+    };
+    std::size_t added = 0;
+    auto main = [&]() -> weft::Task<> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int i = 0; i < tasks; ++i) {
+            hs.push_back(weft::spawn(worker(sem, 1 + i % 2, kept)));
+            if (i % 16 == 0) co_await weft::yield_now();
+        }
+        for (int i = 0; i < tasks; ++i) {
+            sem.add_permits(1);
+            ++added;
+            if (i % 2 == 0) hs[i / 2].abort();
+            co_await weft::yield_now();
+        }
+        for (auto& h : hs) h.abort();  // the rest too
+        for (auto& h : hs) (void)co_await h;
+    };
+    rt.block_on(main());
+    EXPECT_EQ(sem.available_permits() + kept.load(), added);
 }
 
 }  // namespace
