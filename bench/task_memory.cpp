@@ -30,8 +30,10 @@ int main(int argc, char** argv) {
     long n = 1'000'000;
     bool multi = false;
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--multi") == 0) multi = true;
-        else n = std::atol(argv[i]);
+        if (std::strcmp(argv[i], "--multi") == 0)
+            multi = true;
+        else
+            n = std::atol(argv[i]);
     }
     auto rt = multi ? weft::Runtime::Builder::multi_thread().worker_threads(2).build()
                     : weft::Runtime::Builder::current_thread().build();
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
     long after = rt.block_on(root(n));
     auto m = rt.metrics();
     std::printf("tasks=%ld flavor=%s live=%zu timers=%zu rss_growth=%.1f MiB bytes_per_task=%.0f\n", n,
-                multi ? "multi_thread" : "current_thread", m.live_tasks, m.active_timers, (after - before) / 1024.0,
-                (after - before) * 1024.0 / static_cast<double>(n));
+                multi ? "multi_thread" : "current_thread", m.live_tasks, m.active_timers,
+                (after - before) / 1024.0, (after - before) * 1024.0 / static_cast<double>(n));
     return m.active_timers == static_cast<std::size_t>(n) ? 0 : 1;
 }

@@ -18,11 +18,11 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <weft/weft.hpp>
 #include <weft/combinator/select.hpp>
 #include <weft/signal/signal.hpp>
 #include <weft/sync/cancellation_token.hpp>
 #include <weft/task/task_tracker.hpp>
+#include <weft/weft.hpp>
 
 namespace {
 
@@ -94,7 +94,8 @@ weft::Task<int> run(std::uint16_t port, std::chrono::milliseconds deadline) {
     weft::signal::Signal terminate(SIGTERM);
 
     // Runs until a signal arrives; the accept loop is then dropped: no more connections.
-    auto stop = co_await weft::select(accept_loop(*listener, tracker, shutdown), interrupt.recv(), terminate.recv());
+    auto stop =
+        co_await weft::select(accept_loop(*listener, tracker, shutdown), interrupt.recv(), terminate.recv());
     (void)stop;
     std::printf("shutting down: %zu connection(s) open\n", tracker.len());
     std::fflush(stdout);

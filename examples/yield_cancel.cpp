@@ -31,7 +31,8 @@ weft::Task<> demo(bool yields) {
     auto start = Clock::now();
     auto r = co_await weft::time::timeout(50ms, crunch(500ms, yields));
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    std::printf("%-16s timeout 50 ms, work 500 ms -> %s after %lld ms\n", yields ? "yielding loop:" : "non-yielding:",
+    std::printf("%-16s timeout 50 ms, work 500 ms -> %s after %lld ms\n",
+                yields ? "yielding loop:" : "non-yielding:",
                 r ? "finished (the timeout could not interrupt it)" : "cancelled by the timeout",
                 static_cast<long long>(took.count()));
 }
@@ -42,6 +43,7 @@ int main() {
     weft::Runtime rt;
     rt.block_on(demo(true));
     rt.block_on(demo(false));
-    std::puts("A task can only be cancelled where it awaits: long computations should yield\n"
-              "(weft::yield_now) or run on the blocking pool (weft::spawn_blocking).");
+    std::puts(
+        "A task can only be cancelled where it awaits: long computations should yield\n"
+        "(weft::yield_now) or run on the blocking pool (weft::spawn_blocking).");
 }

@@ -2,14 +2,13 @@
 // the result (error, decoded body, bytes used) must not depend on the split. A decoded body,
 // re-encoded with other chunk sizes, must decode to the same bytes.
 
-#include <weft/http/body.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
+#include <weft/http/body.hpp>
 
 #include "fuzz_check.hpp"
 

@@ -2,14 +2,13 @@
 // pieces of the input). Whatever it accepts must be exactly one well-formed request head: the
 // right number of CRLF-terminated lines, no stray CR or LF, each field line `token: value`.
 
-#include <weft/http/request.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+#include <weft/http/request.hpp>
 
 #include "fuzz_check.hpp"
 #include "http/chars.hpp"

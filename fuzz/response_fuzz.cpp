@@ -3,14 +3,13 @@
 // limits) and where the rest is split; the outcome must not depend on how the bytes are split,
 // and every accepted head and body must satisfy the framing rules.
 
-#include <weft/http/body.hpp>
-#include <weft/http/response_parser.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string_view>
 #include <vector>
+#include <weft/http/body.hpp>
+#include <weft/http/response_parser.hpp>
 
 #include "fuzz_check.hpp"
 #include "http/chars.hpp"
@@ -48,26 +47,27 @@ void check_invariants(const Outcome& o, std::string_view input, const ResponsePa
     }
     if (o.status == 101) FUZZ_CHECK(!o.keep_alive);
     switch (o.kind) {
-    case BodyKind::none:
-        FUZZ_CHECK(o.body.empty());
-        FUZZ_CHECK(o.content_length == 0);
-        break;
-    case BodyKind::content_length:
-        FUZZ_CHECK(has_cl && !has_te);
-        FUZZ_CHECK(o.content_length <= opt.limits.max_body_size);
-        FUZZ_CHECK(o.content_length <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
-        FUZZ_CHECK(o.body.size() <= o.content_length);
-        if (o.complete) FUZZ_CHECK(o.body.size() == o.content_length);
-        break;
-    case BodyKind::chunked:
-        FUZZ_CHECK(has_te && !has_cl);
-        FUZZ_CHECK(o.content_length == 0);
-        break;
-    case BodyKind::until_close:
-        FUZZ_CHECK(!has_te && !has_cl);
-        FUZZ_CHECK(!o.keep_alive);
-        FUZZ_CHECK(o.rest.empty());
-        break;
+        case BodyKind::none:
+            FUZZ_CHECK(o.body.empty());
+            FUZZ_CHECK(o.content_length == 0);
+            break;
+        case BodyKind::content_length:
+            FUZZ_CHECK(has_cl && !has_te);
+            FUZZ_CHECK(o.content_length <= opt.limits.max_body_size);
+            FUZZ_CHECK(o.content_length <=
+                       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+            FUZZ_CHECK(o.body.size() <= o.content_length);
+            if (o.complete) FUZZ_CHECK(o.body.size() == o.content_length);
+            break;
+        case BodyKind::chunked:
+            FUZZ_CHECK(has_te && !has_cl);
+            FUZZ_CHECK(o.content_length == 0);
+            break;
+        case BodyKind::until_close:
+            FUZZ_CHECK(!has_te && !has_cl);
+            FUZZ_CHECK(!o.keep_alive);
+            FUZZ_CHECK(o.rest.empty());
+            break;
     }
     FUZZ_CHECK(o.body.size() <= opt.limits.max_body_size);
     // Nothing is invented: body and rest are no larger than the input, rest is its suffix.

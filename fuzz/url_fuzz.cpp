@@ -2,12 +2,11 @@
 // nothing unsafe for a request line or Host header survives, the normalized form re-parses to
 // the same URL, and the request serializer accepts its target and authority.
 
-#include <weft/http/request.hpp>
-#include <weft/http/url.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <weft/http/request.hpp>
+#include <weft/http/url.hpp>
 
 #include "fuzz_check.hpp"
 

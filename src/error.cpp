@@ -8,12 +8,18 @@ public:
     const char* name() const noexcept override { return "weft"; }
     std::string message(int value) const override {
         switch (static_cast<Errc>(value)) {
-        case Errc::ok: return "success";
-        case Errc::timed_out: return "operation timed out";
-        case Errc::cancelled: return "operation cancelled";
-        case Errc::no_runtime: return "no weft runtime is running on this thread";
-        case Errc::resolve_failed: return "name resolution failed";
-        case Errc::closed: return "the other side is closed";
+            case Errc::ok:
+                return "success";
+            case Errc::timed_out:
+                return "operation timed out";
+            case Errc::cancelled:
+                return "operation cancelled";
+            case Errc::no_runtime:
+                return "no weft runtime is running on this thread";
+            case Errc::resolve_failed:
+                return "name resolution failed";
+            case Errc::closed:
+                return "the other side is closed";
         }
         return "unknown weft error";
     }

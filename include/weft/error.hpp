@@ -29,23 +29,19 @@ using Result = std::expected<T, std::error_code>;
 /// weft's own error conditions (category "weft").
 enum class Errc {
     ok = 0,
-    timed_out = 1,        ///< a `weft::timeout` deadline passed before the operation finished
-    cancelled = 2,        ///< the operation was cancelled
-    no_runtime = 3,       ///< the operation needs a runtime and none is running on this thread
-    resolve_failed = 4,   ///< name resolution found no address for the host
-    closed = 5,           ///< the other side of a channel or pipe is gone
+    timed_out = 1,       ///< a `weft::timeout` deadline passed before the operation finished
+    cancelled = 2,       ///< the operation was cancelled
+    no_runtime = 3,      ///< the operation needs a runtime and none is running on this thread
+    resolve_failed = 4,  ///< name resolution found no address for the host
+    closed = 5,          ///< the other side of a channel or pipe is gone
 };
 
 const std::error_category& error_category() noexcept;
 
-inline std::error_code make_error_code(Errc e) noexcept {
-    return {static_cast<int>(e), error_category()};
-}
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /// True when `ec` is weft's timeout (not a socket's ETIMEDOUT).
-inline bool is_timeout(const std::error_code& ec) noexcept {
-    return ec == make_error_code(Errc::timed_out);
-}
+inline bool is_timeout(const std::error_code& ec) noexcept { return ec == make_error_code(Errc::timed_out); }
 
 /// `std::unexpected` holding the OS error `errno_value`.
 inline std::unexpected<std::error_code> os_error(int errno_value) noexcept {

@@ -9,8 +9,8 @@
 #include <weft/net/socket_addr.hpp>
 #include <weft/net/tcp_listener.hpp>
 #include <weft/net/tcp_stream.hpp>
-#include <weft/runtime/blocking/spawn_blocking.hpp>
 #include <weft/runtime/block_on.hpp>
+#include <weft/runtime/blocking/spawn_blocking.hpp>
 #include <weft/runtime/join_handle.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>

@@ -33,8 +33,8 @@ Result<void> serialize_request(const RequestView& req, std::string& out) {
 
     constexpr std::string_view kCrlf = "\r\n";
     std::size_t size = req.method.size() + 1 + req.target.size() + 1 + 8 + 2  // request line
-                       + 6 + req.host.size() + 2                            // Host
-                       + 2;                                                 // empty line
+                       + 6 + req.host.size() + 2                              // Host
+                       + 2;                                                   // empty line
     for (const Field& f : req.headers) {
         if (!is_token(f.name) || !is_field_value(f.value)) return fail(Errc::invalid_request_header);
         if (iequals(f.name, "host") || iequals(f.name, "content-length") ||
@@ -68,8 +68,8 @@ Result<std::string> serialize_request(std::string_view method, const Url& url, s
                                       std::optional<std::string_view> body) {
     std::string target = url.target();
     std::string host = url.authority();
-    return serialize_request(RequestView{
-        .method = method, .target = target, .host = host, .headers = headers, .body = body});
+    return serialize_request(
+        RequestView{.method = method, .target = target, .host = host, .headers = headers, .body = body});
 }
 
 }  // namespace weft::http

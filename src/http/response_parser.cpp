@@ -1,8 +1,7 @@
-#include <weft/http/response_parser.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <weft/http/response_parser.hpp>
 
 #include "http/chars.hpp"
 
@@ -130,7 +129,8 @@ std::error_code ResponseParser::on_line() {
     std::size_t offset = line_start_;
     std::string_view line(raw.data() + offset, raw.size() - offset - 1);
     line_start_ = raw.size();
-    const Errc line_error = state_ == State::status_line ? Errc::malformed_status_line : Errc::malformed_header;
+    const Errc line_error =
+        state_ == State::status_line ? Errc::malformed_status_line : Errc::malformed_header;
     if (!line.empty() && line.back() == '\r') {
         line.remove_suffix(1);
     } else if (!options_.allow_bare_lf) {
@@ -184,9 +184,9 @@ std::error_code ResponseParser::parse_field(std::size_t offset, std::string_view
     for (char c : value)
         if (!is_field_char(c)) return fail(Errc::malformed_header);
     if (head_.fields_.size() >= options_.limits.max_headers) return fail(Errc::too_many_headers);
-    head_.fields_.push_back(
-        {{static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(colon)},
-         {static_cast<std::uint32_t>(value.data() - head_.raw_.data()), static_cast<std::uint32_t>(value.size())}});
+    head_.fields_.push_back({{static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(colon)},
+                             {static_cast<std::uint32_t>(value.data() - head_.raw_.data()),
+                              static_cast<std::uint32_t>(value.size())}});
     return {};
 }
 
@@ -266,7 +266,8 @@ std::error_code ResponseParser::end_of_head() {
             while (true) {
                 auto comma = list.find(',');
                 std::uint64_t v = 0;
-                if (!parse_decimal(trim_ows(list.substr(0, comma)), v)) return fail(Errc::invalid_content_length);
+                if (!parse_decimal(trim_ows(list.substr(0, comma)), v))
+                    return fail(Errc::invalid_content_length);
                 if (length && *length != v) return fail(Errc::conflicting_content_length);
                 length = v;
                 if (comma == std::string_view::npos) break;

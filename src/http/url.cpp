@@ -1,9 +1,8 @@
-#include <weft/http/url.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstring>
+#include <weft/http/url.hpp>
 
 #include "http/chars.hpp"
 
@@ -126,8 +125,8 @@ Result<Url> Url::parse(std::string_view text) {
     // authority, then path-abempty [ "?" query ] [ "#" fragment ]
     auto authority_end = text.find_first_of("/?#");
     std::string_view authority = text.substr(0, authority_end);
-    std::string_view rest = authority_end == std::string_view::npos ? std::string_view{}
-                                                                    : text.substr(authority_end);
+    std::string_view rest =
+        authority_end == std::string_view::npos ? std::string_view{} : text.substr(authority_end);
     rest = rest.substr(0, rest.find('#'));
 
     if (authority.find('@') != std::string_view::npos) return fail(Errc::invalid_url);

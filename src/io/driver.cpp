@@ -58,7 +58,8 @@ Result<ScheduledIo*> IoDriver::add(int fd) {
             if (allocated_ == page_size * max_pages) return os_error(ENOMEM);
             index = allocated_++;
             auto& page = pages_[index / page_size];
-            if (!page.load(std::memory_order_relaxed)) page.store(new ScheduledIo[page_size], std::memory_order_release);
+            if (!page.load(std::memory_order_relaxed))
+                page.store(new ScheduledIo[page_size], std::memory_order_release);
         }
         io = slot(index);
         io->index = index;

@@ -1,6 +1,5 @@
-#include <weft/io/pipe.hpp>
-
 #include <algorithm>
+#include <weft/io/pipe.hpp>
 
 namespace weft::io {
 

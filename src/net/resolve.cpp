@@ -15,7 +15,8 @@ Result<std::vector<SocketAddr>> resolve(const std::string& host, std::uint16_t p
     if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &list) != 0 || !list)
         return std::unexpected(make_error_code(Errc::resolve_failed));
     std::vector<SocketAddr> out;
-    for (addrinfo* ai = list; ai; ai = ai->ai_next) out.push_back(SocketAddr::from_sockaddr(ai->ai_addr, ai->ai_addrlen));
+    for (addrinfo* ai = list; ai; ai = ai->ai_next)
+        out.push_back(SocketAddr::from_sockaddr(ai->ai_addr, ai->ai_addrlen));
     ::freeaddrinfo(list);
     return out;
 }

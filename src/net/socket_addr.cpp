@@ -1,10 +1,9 @@
-#include <weft/net/socket_addr.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <charconv>
 #include <cstring>
+#include <weft/net/socket_addr.hpp>
 
 namespace weft::net {
 
@@ -62,8 +61,10 @@ SocketAddr SocketAddr::from_sockaddr(const sockaddr* sa, socklen_t len) noexcept
 }
 
 std::uint16_t SocketAddr::port() const noexcept {
-    if (storage_.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
-    if (storage_.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+    if (storage_.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+    if (storage_.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
     return 0;
 }
 

@@ -1,9 +1,8 @@
-#include <weft/net/tcp_listener.hpp>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <weft/net/tcp_listener.hpp>
 
 #include "io/registration.hpp"
 

@@ -1,5 +1,3 @@
-#include <weft/net/tcp_stream.hpp>
-
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -8,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <weft/net/tcp_stream.hpp>
 #include <weft/runtime/blocking/spawn_blocking.hpp>
 #include <weft/runtime/yield_now.hpp>
 

@@ -1,6 +1,5 @@
-#include <weft/runtime/block_on.hpp>
-
 #include <atomic>
+#include <weft/runtime/block_on.hpp>
 
 #include "runtime/core.hpp"
 
@@ -21,7 +20,8 @@ public:
     }
     /// Consumes a pending notification, or waits for one.
     void park() noexcept {
-        while (notified_.exchange(0, std::memory_order_acq_rel) == 0) notified_.wait(0, std::memory_order_acquire);
+        while (notified_.exchange(0, std::memory_order_acq_rel) == 0)
+            notified_.wait(0, std::memory_order_acquire);
     }
 
 private:

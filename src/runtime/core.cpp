@@ -1,10 +1,10 @@
 #include "runtime/core.hpp"
 
 #include <stdexcept>
+#include <string>
 
 #include "io/driver.hpp"
 #include "time/driver.hpp"
-#include <string>
 
 namespace weft::detail {
 
@@ -32,8 +32,8 @@ RuntimeCore::Enter::Enter(RuntimeCore* core, NestedOk) noexcept : previous_(curr
 
 RuntimeCore::Enter::~Enter() { current_core = previous_; }
 
-void fill_driver_metrics(RuntimeMetrics& m, const io::detail::IoDriver& io, const time::detail::TimeDriver& time,
-                         const BlockingPool* blocking) {
+void fill_driver_metrics(RuntimeMetrics& m, const io::detail::IoDriver& io,
+                         const time::detail::TimeDriver& time, const BlockingPool* blocking) {
     m.io_registrations = io.registered();
     m.active_timers = time.active_timers();
     if (!blocking) return;

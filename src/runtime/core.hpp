@@ -1,7 +1,7 @@
 #pragma once
 
-#include <weft/runtime/blocking/pool.hpp>
 #include <string>
+#include <weft/runtime/blocking/pool.hpp>
 #include <weft/runtime/metrics.hpp>
 #include <weft/runtime/task/header.hpp>
 
@@ -52,7 +52,7 @@ public:
 };
 
 /// The metrics both schedulers report the same way: drivers and blocking pool.
-void fill_driver_metrics(RuntimeMetrics& m, const io::detail::IoDriver& io, const time::detail::TimeDriver& time,
-                         const BlockingPool* blocking);
+void fill_driver_metrics(RuntimeMetrics& m, const io::detail::IoDriver& io,
+                         const time::detail::TimeDriver& time, const BlockingPool* blocking);
 
 }  // namespace weft::detail

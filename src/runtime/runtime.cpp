@@ -1,6 +1,5 @@
-#include <weft/runtime/runtime.hpp>
-
 #include <stdexcept>
+#include <weft/runtime/runtime.hpp>
 
 #include "runtime/scheduler/current_thread.hpp"
 #include "runtime/scheduler/multi_thread/scheduler.hpp"
@@ -31,8 +30,9 @@ Runtime RuntimeBuilder::build() const {
     blocking.keep_alive = keep_alive_;
     if (flavor_ == Flavor::multi_thread) {
         if (start_paused_) {
-            throw std::logic_error("weft: paused time needs the current-thread runtime (one thread decides "
-                                   "when time moves); use RuntimeBuilder::current_thread()");
+            throw std::logic_error(
+                "weft: paused time needs the current-thread runtime (one thread decides "
+                "when time moves); use RuntimeBuilder::current_thread()");
         }
         detail::MultiThreadConfig config;
         config.workers = worker_threads_;

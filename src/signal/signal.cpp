@@ -4,8 +4,6 @@
 // rather than a registration with one runtime's I/O driver, because any number of runtimes may
 // listen and the handler is global.
 
-#include <weft/signal/signal.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,6 +14,7 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+#include <weft/signal/signal.hpp>
 
 namespace weft::signal::detail {
 
@@ -83,7 +82,8 @@ void start_dispatcher_locked(Registry& r) {
 }  // namespace
 
 std::uint64_t listen(int signo) {
-    if (signo <= 0 || signo >= max_signal) throw std::system_error(EINVAL, std::system_category(), "weft::signal");
+    if (signo <= 0 || signo >= max_signal)
+        throw std::system_error(EINVAL, std::system_category(), "weft::signal");
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     if (!r.installed[signo]) {
@@ -92,7 +92,8 @@ std::uint64_t listen(int signo) {
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = SA_RESTART;
-        if (::sigaction(signo, &sa, nullptr) < 0) throw std::system_error(errno, std::system_category(), "sigaction");
+        if (::sigaction(signo, &sa, nullptr) < 0)
+            throw std::system_error(errno, std::system_category(), "sigaction");
         r.installed[signo] = true;
     }
     return r.delivered[signo].load(std::memory_order_acquire);

@@ -1,8 +1,7 @@
-#include <weft/sync/cancellation_token.hpp>
-
 #include <cassert>
 #include <mutex>
 #include <vector>
+#include <weft/sync/cancellation_token.hpp>
 
 namespace weft::sync {
 
@@ -49,8 +48,10 @@ void link_child(CancelNode* parent, CancelNode* child) noexcept {
 
 void unlink_from_parent(CancelNode* n) noexcept {
     if (!n->parent) return;
-    if (n->prev_sibling) n->prev_sibling->next_sibling = n->next_sibling;
-    else n->parent->first_child = n->next_sibling;
+    if (n->prev_sibling)
+        n->prev_sibling->next_sibling = n->next_sibling;
+    else
+        n->parent->first_child = n->next_sibling;
     if (n->next_sibling) n->next_sibling->prev_sibling = n->prev_sibling;
     n->parent = n->prev_sibling = n->next_sibling = nullptr;
 }
@@ -102,12 +103,15 @@ CancellationToken CancellationToken::child_token() const {
     auto* child = new CancelNode(node_->tree);
     node_->tree->nodes.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(node_->tree->mutex);
-    if (node_->cancelled.load(std::memory_order_relaxed)) child->cancelled.store(true, std::memory_order_relaxed);
+    if (node_->cancelled.load(std::memory_order_relaxed))
+        child->cancelled.store(true, std::memory_order_relaxed);
     detail::link_child(node_, child);
     return CancellationToken(child);
 }
 
-bool CancellationToken::is_cancelled() const noexcept { return node_->cancelled.load(std::memory_order_acquire); }
+bool CancellationToken::is_cancelled() const noexcept {
+    return node_->cancelled.load(std::memory_order_acquire);
+}
 
 void CancellationToken::cancel() const noexcept {
     if (is_cancelled()) return;
@@ -125,8 +129,10 @@ void CancellationToken::cancel() const noexcept {
                 n->cancelled.store(true, std::memory_order_release);
                 while (auto* w = n->waiters.pop_front()) {
                     w->linked = false;
-                    if (wakes.full()) more.push_back(std::move(w->waker));
-                    else wakes.push(std::move(w->waker));
+                    if (wakes.full())
+                        more.push_back(std::move(w->waker));
+                    else
+                        wakes.push(std::move(w->waker));
                 }
             }
             if (fresh && n->first_child) {

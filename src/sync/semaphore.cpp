@@ -1,18 +1,19 @@
-#include <weft/sync/semaphore.hpp>
-
 #include <stdexcept>
+#include <weft/sync/semaphore.hpp>
 
 namespace weft::sync {
 
 using Waiter = detail::SemaphoreWaiter;
 
 Semaphore::Semaphore(std::size_t permits) {
-    if (permits > max_permits) throw std::invalid_argument("weft::sync::Semaphore: more than max_permits permits");
+    if (permits > max_permits)
+        throw std::invalid_argument("weft::sync::Semaphore: more than max_permits permits");
     set_permits(permits);
 }
 
 Semaphore::Acquire Semaphore::acquire_many(std::size_t n) {
-    if (n > max_permits) throw std::invalid_argument("weft::sync::Semaphore::acquire_many: more than max_permits");
+    if (n > max_permits)
+        throw std::invalid_argument("weft::sync::Semaphore::acquire_many: more than max_permits");
     return Acquire(this, n);
 }
 
@@ -35,7 +36,8 @@ Semaphore::Outcome Semaphore::try_take(std::size_t n) noexcept {
     return Outcome::acquired;
 }
 
-Semaphore::Outcome Semaphore::take_or_enqueue(Waiter& w, std::size_t n, Waker waker, bool budget_spent) noexcept {
+Semaphore::Outcome Semaphore::take_or_enqueue(Waiter& w, std::size_t n, Waker waker,
+                                              bool budget_spent) noexcept {
     std::lock_guard lock(mutex_);
     if (closed_.load(std::memory_order_relaxed)) return Outcome::closed;
     if (permits_ >= n) {  // free now (released since await_ready, or it never looked)
@@ -78,7 +80,8 @@ void Semaphore::add_permits(std::size_t n) {
     detail::WakeList wakes;
     Lock lock(mutex_);
     // While anyone waits permits_ is 0, so permits_ + n bounds what will be free afterwards.
-    if (n > max_permits - permits_) throw std::overflow_error("weft::sync::Semaphore::add_permits: past max_permits");
+    if (n > max_permits - permits_)
+        throw std::overflow_error("weft::sync::Semaphore::add_permits: past max_permits");
     release_locked(n, lock, wakes);
 }
 

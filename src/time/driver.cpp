@@ -46,7 +46,8 @@ void TimeDriver::resume() noexcept {
 std::uint64_t TimeDriver::tick_at(Instant t) const noexcept {
     Instant start = start_.load(std::memory_order_relaxed);
     if (t <= start) return 0;
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t - start).count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t - start).count());
 }
 
 std::uint64_t TimeDriver::deadline_tick(Instant t) const noexcept {
@@ -108,7 +109,8 @@ bool TimeDriver::auto_advance() noexcept {
     if (!next) return false;
     auto target = next->time_since_epoch().count();
     auto current = paused_now_.load(std::memory_order_acquire);
-    while (current < target && !paused_now_.compare_exchange_weak(current, target, std::memory_order_acq_rel)) {
+    while (current < target &&
+           !paused_now_.compare_exchange_weak(current, target, std::memory_order_acq_rel)) {
     }
     return true;
 }
@@ -152,7 +154,8 @@ void pause() { driver_for("weft::time::pause").pause(); }
 void resume() { driver_for("weft::time::resume").resume(); }
 void advance(Duration d) {
     auto& driver = driver_for("weft::time::advance");
-    if (!driver.paused()) throw std::logic_error("weft::time::advance needs paused time: call weft::time::pause() first");
+    if (!driver.paused())
+        throw std::logic_error("weft::time::advance needs paused time: call weft::time::pause() first");
     driver.advance(d);
 }
 bool is_paused() {

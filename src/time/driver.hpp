@@ -60,7 +60,7 @@ private:
     std::atomic<bool> paused_{false};
     mutable std::mutex mutex_;
     Wheel wheel_;
-    std::vector<Waker> to_wake_;  // reused by process(), under mutex_
+    std::vector<Waker> to_wake_;      // reused by process(), under mutex_
     std::uint64_t parked_until_ = 0;  // tick the driver sleeps until; 0: not parked (mutex_)
     std::function<void()> unpark_;
 };

@@ -42,8 +42,10 @@ void Wheel::remove(TimerEntry& e) noexcept {
     if (!e.linked) return;
     Level& level = levels_[e.level];
     Slot& slot = level.slots[e.slot];
-    if (e.prev) e.prev->next = e.next;
-    else slot.head = e.next;
+    if (e.prev)
+        e.prev->next = e.next;
+    else
+        slot.head = e.next;
     if (e.next) e.next->prev = e.prev;
     if (!slot.head) level.occupied &= ~(std::uint64_t{1} << e.slot);
     e.prev = e.next = nullptr;
@@ -59,7 +61,8 @@ std::optional<Wheel::Expiration> Wheel::next_expiration_detail() const noexcept 
         std::uint64_t slot_width = std::uint64_t{1} << shift;
         std::uint64_t level_span = slot_width << bits_per_level;
         unsigned now_slot = static_cast<unsigned>((elapsed_ >> shift) & (slots_per_level - 1));
-        unsigned distance = static_cast<unsigned>(std::countr_zero(std::rotr(occupied, static_cast<int>(now_slot))));
+        unsigned distance =
+            static_cast<unsigned>(std::countr_zero(std::rotr(occupied, static_cast<int>(now_slot))));
         unsigned slot = (now_slot + distance) % slots_per_level;
         std::uint64_t level_start = elapsed_ & ~(level_span - 1);
         std::uint64_t deadline = level_start + slot * slot_width;

@@ -1,15 +1,14 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
 #include <weft/combinator/join.hpp>
 #include <weft/combinator/select.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
-
-#include <gtest/gtest.h>
-
-#include <memory>
-#include <stdexcept>
-#include <string>
 
 namespace {
 
@@ -60,7 +59,8 @@ TEST(Select, BranchesReadyTogetherPickTheFirstInOrder) {
 TEST(Select, VoidBranchesAndSameTypes) {
     auto rt = paused();
     auto t = []() -> weft::Task<std::size_t> {
-        auto r = co_await weft::select(wt::timeout(1h, after(2h, 0)), []() -> weft::Task<> { co_await wt::sleep(3ms); }());
+        auto r = co_await weft::select(wt::timeout(1h, after(2h, 0)),
+                                       []() -> weft::Task<> { co_await wt::sleep(3ms); }());
         co_return r.index();
     };
     EXPECT_EQ(rt.block_on(t()), 1u);
@@ -95,7 +95,8 @@ TEST(Join, WaitsForAllAndKeepsOrder) {
     auto rt = paused();
     auto t = []() -> weft::Task<bool> {
         auto start = wt::now();
-        auto [a, b, c] = co_await weft::join(after(30ms, 1), after(10ms, 2), []() -> weft::Task<> { co_return; }());
+        auto [a, b, c] =
+            co_await weft::join(after(30ms, 1), after(10ms, 2), []() -> weft::Task<> { co_return; }());
         (void)c;
         // Concurrent, not sequential: the total is the longest branch.
         co_return a == 1 && b == 2 && wt::now() - start < 40ms;
@@ -133,7 +134,7 @@ TEST(TryJoin, AllOkGivesEveryValue) {
     auto rt = paused();
     auto t = []() -> weft::Task<bool> {
         auto r = co_await weft::try_join(ok_after(1ms, 1), ok_after(2ms, 2));
-        co_return r && std::get<0>(*r) == 1 && std::get<1>(*r) == 2;
+        co_return r&& std::get<0>(*r) == 1 && std::get<1>(*r) == 2;
     };
     EXPECT_TRUE(rt.block_on(t()));
 }
@@ -149,7 +150,8 @@ TEST(TryJoin, FirstErrorCancelsTheRest) {
     auto t = [&]() -> weft::Task<bool> {
         auto start = wt::now();
         auto r = co_await weft::try_join(guarded(destroyed), fail_after(5ms));
-        co_return !r && r.error() == std::errc::connection_refused && *destroyed == 1 && wt::now() - start < 1h;
+        co_return !r && r.error() == std::errc::connection_refused && *destroyed == 1 &&
+            wt::now() - start < 1h;
     };
     EXPECT_TRUE(rt.block_on(t()));
     EXPECT_EQ(rt.metrics().active_timers, 0u);

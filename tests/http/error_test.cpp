@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 
-#include <weft/http/error.hpp>
-
 #include <set>
 #include <string>
+#include <weft/http/error.hpp>
 
 namespace {
 

@@ -3,11 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include <weft/http/http.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
+#include <weft/http/http.hpp>
 
 namespace {
 

@@ -1,10 +1,9 @@
 #include <gtest/gtest.h>
 
-#include <weft/http/request.hpp>
-#include <weft/http/response_parser.hpp>
-
 #include <string>
 #include <vector>
+#include <weft/http/request.hpp>
+#include <weft/http/response_parser.hpp>
 
 namespace {
 
@@ -22,8 +21,11 @@ TEST(HttpRequest, MinimalGet) {
 
 TEST(HttpRequest, HeadersInOrderAndBodyWithContentLength) {
     Field headers[] = {{"User-Agent", "weft-fetch/0.1"}, {"Accept", "*/*"}, {"X-Tab", "a\tb"}};
-    auto wire = serialize_request(RequestView{
-        .method = "POST", .target = "/submit?x=1", .host = "example.com:8080", .headers = headers, .body = "{\"a\":1}"});
+    auto wire = serialize_request(RequestView{.method = "POST",
+                                              .target = "/submit?x=1",
+                                              .host = "example.com:8080",
+                                              .headers = headers,
+                                              .body = "{\"a\":1}"});
     ASSERT_TRUE(wire);
     EXPECT_EQ(*wire,
               "POST /submit?x=1 HTTP/1.1\r\n"

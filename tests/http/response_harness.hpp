@@ -4,9 +4,6 @@
 // fed in given pieces, and records everything observable, so that different splittings of the
 // same bytes can be compared for equality.
 
-#include <weft/http/body.hpp>
-#include <weft/http/response_parser.hpp>
-
 #include <cstddef>
 #include <optional>
 #include <ostream>
@@ -15,11 +12,13 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+#include <weft/http/body.hpp>
+#include <weft/http/response_parser.hpp>
 
 namespace weft::http::test {
 
 struct Outcome {
-    std::error_code ec;     // the first error, if any
+    std::error_code ec;  // the first error, if any
     bool head_done = false;
     bool complete = false;  // head and body done
     int status = 0;
@@ -39,14 +38,15 @@ inline std::ostream& operator<<(std::ostream& os, const Outcome& o) {
     os << "{ec=" << (o.ec ? o.ec.message() : "ok") << " head_done=" << o.head_done
        << " complete=" << o.complete << " status=" << o.status << " reason='" << o.reason
        << "' kind=" << static_cast<int>(o.kind) << " cl=" << o.content_length << " keep=" << o.keep_alive
-       << " interim=" << o.interim << " headers=" << o.headers.size() << " body='" << o.body
-       << "' rest='" << o.rest << "'}";
+       << " interim=" << o.interim << " headers=" << o.headers.size() << " body='" << o.body << "' rest='"
+       << o.rest << "'}";
     return os;
 }
 
 /// Feeds `pieces` to `parser` (fresh or just reset) in order; when `eof`, signals end of
 /// stream after the last one.
-inline Outcome run_with(ResponseParser& parser, const std::vector<std::string_view>& pieces, bool eof = true) {
+inline Outcome run_with(ResponseParser& parser, const std::vector<std::string_view>& pieces,
+                        bool eof = true) {
     Outcome out;
     const ResponseParser::Options options = parser.options();
     std::optional<BodyDecoder> body;
@@ -62,7 +62,8 @@ inline Outcome run_with(ResponseParser& parser, const std::vector<std::string_vi
         for (Field f : h.headers()) {
             out.headers.emplace_back(f.name, f.value);
             // find() and count() agree with iteration
-            if (h.count(f.name) == 0 || !h.find(f.name)) out.ec = std::make_error_code(std::errc::protocol_error);
+            if (h.count(f.name) == 0 || !h.find(f.name))
+                out.ec = std::make_error_code(std::errc::protocol_error);
         }
         body = BodyDecoder::for_response(h, options.limits);
     };

@@ -1,11 +1,10 @@
 #include <gtest/gtest.h>
 
-#include <weft/http/body.hpp>
-#include <weft/http/response_parser.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
+#include <weft/http/body.hpp>
+#include <weft/http/response_parser.hpp>
 
 namespace {
 
@@ -64,12 +63,13 @@ TEST(HttpResponseParser, RejectsNonHttpPeerAtFirstBytes) {
 
 TEST(HttpResponseParser, HeadAccessors) {
     ResponseParser p;
-    ASSERT_TRUE(p.feed("HTTP/1.0 404 Not Found\r\n"
-                       "Content-Type: text/html\r\n"
-                       "Set-Cookie: a=1\r\n"
-                       "set-cookie: b=2\r\n"
-                       "Connection: keep-alive\r\n"
-                       "Content-Length: 12\r\n\r\n"));
+    ASSERT_TRUE(
+        p.feed("HTTP/1.0 404 Not Found\r\n"
+               "Content-Type: text/html\r\n"
+               "Set-Cookie: a=1\r\n"
+               "set-cookie: b=2\r\n"
+               "Connection: keep-alive\r\n"
+               "Content-Length: 12\r\n\r\n"));
     ASSERT_TRUE(p.done());
     const auto& h = p.head();
     EXPECT_EQ(h.status(), 404);
@@ -105,7 +105,8 @@ TEST(HttpResponseParser, TakenHeadOutlivesParserAndViewsSurviveMove) {
 
 TEST(HttpResponseParser, ResetReusesForTheNextResponse) {
     ResponseParser p;
-    std::string_view in = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 204 No Content\r\nX: y\r\n\r\n";
+    std::string_view in =
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 204 No Content\r\nX: y\r\n\r\n";
     auto used = p.feed(in).value();
     in.remove_prefix(used);
     auto body = BodyDecoder::for_response(p.head());

@@ -392,7 +392,8 @@ TEST_P(HttpResponseTable, TruncatedAtEveryPoint) {
                 ASSERT_EQ(open.ec, make_error_code(c.error)) << "prefix " << p;
             }
             if (closed.ec) {
-                ASSERT_TRUE(closed.ec == make_error_code(c.error) || closed.ec == eof) << "prefix " << p << closed;
+                ASSERT_TRUE(closed.ec == make_error_code(c.error) || closed.ec == eof)
+                    << "prefix " << p << closed;
             } else {
                 ASSERT_EQ(closed.kind, BodyKind::until_close) << "prefix " << p;
             }
@@ -416,6 +417,8 @@ TEST_P(HttpResponseTable, TruncatedAtEveryPoint) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Http, HttpResponseTable, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                             return std::string(info.param.name);
+                         });
 
 }  // namespace

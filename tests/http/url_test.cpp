@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 
-#include <weft/http/url.hpp>
-
 #include <string>
 #include <vector>
+#include <weft/http/url.hpp>
 
 namespace {
 

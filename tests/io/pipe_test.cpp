@@ -1,13 +1,12 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
 #include <weft/io/copy.hpp>
 #include <weft/io/pipe.hpp>
 #include <weft/runtime/block_on.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
-
-#include <gtest/gtest.h>
-
-#include <string>
-#include <thread>
 
 namespace {
 
@@ -65,7 +64,7 @@ TEST(Copy, WorksWithAnyAsyncReadAndWrite) {
         (void)co_await weft::io::read_to_string(out_r, received);
         auto copied = (co_await c).value();
         (void)co_await p;
-        co_return received == payload && copied == payload.size() ? "same" : "different";
+        co_return received == payload&& copied == payload.size() ? "same" : "different";
     };
     EXPECT_EQ(rt.block_on(t()), "same");
 }

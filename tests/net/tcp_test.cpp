@@ -1,14 +1,13 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 #include <weft/net/tcp_listener.hpp>
 #include <weft/net/tcp_stream.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
-
-#include <gtest/gtest.h>
-
-#include <string>
-#include <vector>
 
 #include "support/fd_count.hpp"
 
@@ -145,7 +144,7 @@ TEST(TcpCancel, AbortedReadAndAcceptReleaseEverything) {
         read_task.abort();
         accept_task.abort();
         bool cancelled = !(co_await read_task) && !(co_await accept_task);
-        co_return in_use && cancelled;
+        co_return in_use&& cancelled;
     };
     EXPECT_TRUE(rt.block_on(t()));
     EXPECT_EQ(rt.metrics().io_registrations, registrations_before);
@@ -190,8 +189,10 @@ TEST(TcpCancel, ConnectPendingOnAFullBacklogIsCancelledByTimeout) {
             int timed_out = 0;
             for (int i = 0; i < 8 && timed_out == 0; ++i) {
                 auto r = co_await weft::time::timeout(200ms, TcpStream::connect("127.0.0.1", port));
-                if (r) established.push_back(std::move(*r));
-                else if (weft::is_timeout(r.error())) ++timed_out;
+                if (r)
+                    established.push_back(std::move(*r));
+                else if (weft::is_timeout(r.error()))
+                    ++timed_out;
             }
             co_return timed_out;
         };

@@ -1,15 +1,14 @@
-#include <weft/runtime/block_on.hpp>
-#include <weft/runtime/blocking/spawn_blocking.hpp>
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/time/sleep.hpp>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <weft/runtime/block_on.hpp>
+#include <weft/runtime/blocking/spawn_blocking.hpp>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/time/sleep.hpp>
 
 namespace {
 

@@ -1,7 +1,3 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/time/sleep.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,6 +5,9 @@
 #include <memory>
 #include <thread>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/time/sleep.hpp>
 
 namespace {
 

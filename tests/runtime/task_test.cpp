@@ -1,11 +1,10 @@
-#include <weft/task.hpp>
-#include <weft/runtime/block_on.hpp>
-#include <weft/runtime/runtime.hpp>
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <stdexcept>
+#include <weft/runtime/block_on.hpp>
+#include <weft/runtime/runtime.hpp>
+#include <weft/task.hpp>
 
 namespace {
 

@@ -1,13 +1,12 @@
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
 #include <weft/combinator/join.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/signal/signal.hpp>
 #include <weft/time/timeout.hpp>
-
-#include <gtest/gtest.h>
-
-#include <csignal>
-#include <thread>
 
 namespace {
 

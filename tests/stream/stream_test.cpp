@@ -1,10 +1,3 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/stream/adapters.hpp>
-#include <weft/stream/stream.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -12,6 +5,12 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/stream/adapters.hpp>
+#include <weft/stream/stream.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 namespace {
 
@@ -56,7 +55,8 @@ TEST(Stream, ExceptionInTheBodyIsRethrownByNext) {
 TEST(Stream, MapFilterTakeCompose) {
     auto rt = paused();
     auto t = []() -> weft::Task<std::vector<int>> {
-        auto s = ws::take(ws::filter(ws::map(ws::iter(std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}), [](int v) { return v * 10; }),
+        auto s = ws::take(ws::filter(ws::map(ws::iter(std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}),
+                                             [](int v) { return v * 10; }),
                                      [](int v) { return v % 20 == 0; }),
                           3);
         co_return co_await ws::collect(std::move(s));

@@ -1,9 +1,3 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/broadcast.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +5,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/broadcast.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 
@@ -216,9 +215,12 @@ TEST(BroadcastMultiThread, FanOutToTasksOnWorkers) {
         long accounted = 0;
         for (;;) {
             auto m = co_await rx.recv();
-            if (m) ++accounted;
-            else if (m.error().is_lagged()) accounted += static_cast<long>(m.error().skipped);
-            else break;
+            if (m)
+                ++accounted;
+            else if (m.error().is_lagged())
+                accounted += static_cast<long>(m.error().skipped);
+            else
+                break;
         }
         co_return accounted;
     };

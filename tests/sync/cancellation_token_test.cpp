@@ -1,9 +1,3 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/cancellation_token.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +5,11 @@
 #include <optional>
 #include <thread>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/cancellation_token.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 
@@ -161,7 +160,8 @@ TEST(CancellationTokenThreads, CancelFromAPlainThreadReachesRuntimesOnOthers) {
     for (int t = 0; t < threads; ++t) {
         ts.emplace_back([&, child = root.child_token()] {
             weft::Runtime rt;
-            auto wait = [](CancellationToken t, std::atomic<int>* waiting, std::atomic<int>* woken) -> weft::Task<> {
+            auto wait = [](CancellationToken t, std::atomic<int>* waiting,
+                           std::atomic<int>* woken) -> weft::Task<> {
                 auto c = t.cancelled();
                 waiting->fetch_add(1);
                 co_await c;
@@ -169,7 +169,8 @@ TEST(CancellationTokenThreads, CancelFromAPlainThreadReachesRuntimesOnOthers) {
             };
             auto main = [&]() -> weft::Task<> {
                 std::vector<weft::JoinHandle<void>> hs;
-                for (int k = 0; k < 10; ++k) hs.push_back(weft::spawn_local(wait(child.child_token(), &waiting, &woken)));
+                for (int k = 0; k < 10; ++k)
+                    hs.push_back(weft::spawn_local(wait(child.child_token(), &waiting, &woken)));
                 for (auto& h : hs) co_await h;
             };
             rt.block_on(main());

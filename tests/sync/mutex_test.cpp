@@ -1,16 +1,15 @@
-#include <weft/runtime/block_on.hpp>
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/mutex.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
+#include <weft/runtime/block_on.hpp>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/mutex.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 

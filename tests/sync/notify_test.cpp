@@ -1,15 +1,14 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/notify.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/notify.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 
@@ -46,9 +45,10 @@ TEST(Notify, NotifyOneWithoutWaitersStoresOnePermit) {
     Notify n;
     auto main = [&]() -> weft::Task<bool> {
         n.notify_one();
-        n.notify_one();  // still one permit
+        n.notify_one();         // still one permit
         co_await n.notified();  // consumes it at once
-        auto second = co_await weft::time::timeout(10ms, [](Notify& n) -> weft::Task<> { co_await n.notified(); }(n));
+        auto second =
+            co_await weft::time::timeout(10ms, [](Notify& n) -> weft::Task<> { co_await n.notified(); }(n));
         co_return !second && weft::is_timeout(second.error());
     };
     auto rt = weft::sync::test::paused_runtime();
@@ -86,7 +86,8 @@ TEST(Notify, NotifyWaitersWakesEveryoneAndStoresNoPermit) {
         co_await settle();
         n.notify_waiters();
         for (auto& h : hs) co_await h;
-        auto later = co_await weft::time::timeout(10ms, [](Notify& n) -> weft::Task<> { co_await n.notified(); }(n));
+        auto later =
+            co_await weft::time::timeout(10ms, [](Notify& n) -> weft::Task<> { co_await n.notified(); }(n));
         co_return order.size() == 50 && !later;
     };
     EXPECT_TRUE(rt.block_on(main()));
@@ -116,7 +117,7 @@ TEST(Notify, NotifiedCancelledAfterNotifyOneChoseItForwardsTheNotification) {
         n.notify_one();  // chooses `a`, which is woken...
         a.abort();       // ...and destroyed before it runs
         (void)co_await a;
-        co_await b;      // the notification went on to `b`
+        co_await b;  // the notification went on to `b`
     };
     rt.block_on(main());
     EXPECT_EQ(order, (std::vector<int>{2}));
@@ -142,7 +143,8 @@ TEST(Notify, NotifiedCancelledWhileWaitingLeavesNoTrace) {
     auto rt = weft::sync::test::paused_runtime();
     Notify n;
     auto main = [&]() -> weft::Task<bool> {
-        auto r = co_await weft::time::timeout(10ms, [](Notify& n) -> weft::Task<> { co_await n.notified(); }(n));
+        auto r =
+            co_await weft::time::timeout(10ms, [](Notify& n) -> weft::Task<> { co_await n.notified(); }(n));
         EXPECT_FALSE(r);
         n.notify_one();  // no waiter left: stored as the permit
         co_await n.notified();

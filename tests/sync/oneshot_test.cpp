@@ -1,9 +1,3 @@
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-#include <weft/sync/oneshot.hpp>
-#include <weft/time/sleep.hpp>
-#include <weft/time/timeout.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +6,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
+#include <weft/sync/oneshot.hpp>
+#include <weft/time/sleep.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "sync/support.hpp"
 
@@ -137,7 +136,9 @@ TEST(Oneshot, ReceiveCancelledByTimeoutLosesNothing) {
     auto rt = weft::sync::test::paused_runtime();
     std::atomic<int> live{0};
     auto [tx, rx] = weft::sync::oneshot<Counted>();
-    auto recv = [](OneshotReceiver<Counted>& rx) -> weft::Task<weft::Result<Counted>> { co_return co_await rx; };
+    auto recv = [](OneshotReceiver<Counted>& rx) -> weft::Task<weft::Result<Counted>> {
+        co_return co_await rx;
+    };
     auto main = [&]() -> weft::Task<int> {
         auto first = co_await weft::time::timeout(10ms, recv(rx));
         EXPECT_FALSE(first);
@@ -197,7 +198,9 @@ TEST(Oneshot, SendFromAPlainThreadWakesTheRuntime) {
     weft::Runtime rt;
     auto [tx, rx] = weft::sync::oneshot<std::string>();
     std::thread producer([tx = std::move(tx)]() mutable { (void)tx.send("from a thread"); });
-    auto recv = [](OneshotReceiver<std::string>& rx) -> weft::Task<weft::Result<std::string>> { co_return co_await rx; };
+    auto recv = [](OneshotReceiver<std::string>& rx) -> weft::Task<weft::Result<std::string>> {
+        co_return co_await rx;
+    };
     auto r = rt.block_on(recv(rx));
     producer.join();
     ASSERT_TRUE(r);
@@ -232,16 +235,20 @@ TEST(Oneshot, ManyChannelsRacingSendersOnThreads) {
     }
     std::thread producer([&] {
         for (int i = 0; i < n; ++i) {
-            if (i % 7 == 3) senders[i] = {};  // some are dropped instead
-            else (void)senders[i].send(i);
+            if (i % 7 == 3)
+                senders[i] = {};  // some are dropped instead
+            else
+                (void)senders[i].send(i);
         }
     });
     auto main = [&]() -> weft::Task<long> {
         long sum = 0;
         for (int i = 0; i < n; ++i) {
             auto r = co_await receivers[i];
-            if (r) sum += *r;
-            else if (i % 7 != 3) sum -= 1'000'000;
+            if (r)
+                sum += *r;
+            else if (i % 7 != 3)
+                sum -= 1'000'000;
         }
         co_return sum;
     };
@@ -259,7 +266,9 @@ TEST(OneshotMultiThread, ManyPairsAcrossWorkers) {
         co_await weft::yield_now();
         (void)tx.send(v);
     };
-    auto receiver = [](OneshotReceiver<int> rx) -> weft::Task<int> { co_return (co_await rx).value_or(-1'000'000); };
+    auto receiver = [](OneshotReceiver<int> rx) -> weft::Task<int> {
+        co_return (co_await rx).value_or(-1'000'000);
+    };
     auto main = [&]() -> weft::Task<long> {
         std::vector<weft::JoinHandle<int>> hs;
         for (int i = 0; i < n; ++i) {

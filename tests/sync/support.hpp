@@ -9,7 +9,9 @@
 namespace weft::sync::test {
 
 /// A runtime whose clock is paused: timeouts fire as soon as the runtime is idle.
-inline weft::Runtime paused_runtime() { return weft::Runtime::Builder::current_thread().start_paused(true).build(); }
+inline weft::Runtime paused_runtime() {
+    return weft::Runtime::Builder::current_thread().start_paused(true).build();
+}
 
 /// A move-only message that counts how many are alive, to catch lost or leaked ones. A
 /// moved-from shell does not count: only the instance holding the message does.

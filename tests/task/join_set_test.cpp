@@ -1,13 +1,12 @@
+#include <gtest/gtest.h>
+
+#include <vector>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/task/join_set.hpp>
 #include <weft/task/task_tracker.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
-
-#include <gtest/gtest.h>
-
-#include <vector>
 
 namespace {
 

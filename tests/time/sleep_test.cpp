@@ -1,13 +1,12 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/time/interval.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
-
-#include <gtest/gtest.h>
-
-#include <chrono>
-#include <vector>
 
 namespace {
 
@@ -110,9 +109,9 @@ TEST(Interval, SkipDropsMissedTicks) {
     auto t = []() -> weft::Task<wt::Duration> {
         auto start = wt::now();
         wt::Interval every(start, 100ms, wt::MissedTickBehavior::skip);
-        co_await every.tick();   // 0
-        wt::advance(350ms);      // busy past three ticks
-        co_await every.tick();   // the missed tick at 100 is still due
+        co_await every.tick();                    // 0
+        wt::advance(350ms);                       // busy past three ticks
+        co_await every.tick();                    // the missed tick at 100 is still due
         co_return co_await every.tick() - start;  // then the next multiple after 350: 400
     };
     EXPECT_EQ(rt.block_on(t()), 400ms);
@@ -152,7 +151,7 @@ TEST(Timeout, TaskReturningResultIsNotWrappedTwice) {
     auto t = []() -> weft::Task<bool> {
         weft::Result<int> ok = co_await wt::timeout(1s, slow_result(1ms));
         weft::Result<int> late = co_await wt::timeout(1ms, slow_result(1s));
-        co_return ok && *ok == 3 && !late && weft::is_timeout(late.error());
+        co_return ok&&* ok == 3 && !late && weft::is_timeout(late.error());
     };
     EXPECT_TRUE(rt.block_on(t()));
 }
@@ -194,7 +193,9 @@ TEST(Timeout, InnerTaskThatYieldsKeepsRunning) {
 TEST(Timeout, NestedTimeoutsFireInnermostFirst) {
     auto rt = paused_runtime();
     auto t = []() -> weft::Task<bool> {
-        auto inner = []() -> weft::Task<weft::Result<int>> { co_return co_await wt::timeout(10ms, slow(1h, 1)); };
+        auto inner = []() -> weft::Task<weft::Result<int>> {
+            co_return co_await wt::timeout(10ms, slow(1h, 1));
+        };
         weft::Result<int> r = co_await wt::timeout(1s, inner());
         co_return !r && weft::is_timeout(r.error()) && wt::now() >= wt::Instant{};
     };

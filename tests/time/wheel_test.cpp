@@ -1,3 +1,5 @@
+#include "time/wheel.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -5,8 +7,6 @@
 #include <memory>
 #include <random>
 #include <vector>
-
-#include "time/wheel.hpp"
 
 namespace {
 

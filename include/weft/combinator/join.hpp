@@ -28,7 +28,8 @@ public:
     Output await_resume() {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
             return Output(detail::take_branch_value(branches_.template task<I>())...);
-        }(std::index_sequence_for<Ts...>{});
+        }
+        (std::index_sequence_for<Ts...>{});
     }
 
     const char* describe() const noexcept override { return "join"; }
@@ -39,7 +40,8 @@ private:
     const detail::Branches<Ts...>& branches() const noexcept { return branches_; }
     bool poll_all() {
         bool all = true;
-        detail::Branches<Ts...>::for_each_index([&]<std::size_t I>() { all &= branches_.template poll<I>(); });
+        detail::Branches<Ts...>::for_each_index(
+            [&]<std::size_t I>() { all &= branches_.template poll<I>(); });
         return all;
     }
     detail::Branches<Ts...> branches_;
@@ -82,7 +84,8 @@ public:
         }
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
             return Output(std::in_place, unwrap(results_.template get<I>())...);
-        }(std::index_sequence_for<Rs...>{});
+        }
+        (std::index_sequence_for<Rs...>{});
     }
 
     const char* describe() const noexcept override { return "try_join"; }
@@ -94,8 +97,10 @@ private:
 
     template <class U>
     static detail::BranchValue<U> unwrap(Result<U>& r) {
-        if constexpr (std::is_void_v<U>) return {};
-        else return std::move(*r);
+        if constexpr (std::is_void_v<U>)
+            return {};
+        else
+            return std::move(*r);
     }
     struct Results {
         std::tuple<std::optional<Rs>...> values;
@@ -114,8 +119,10 @@ private:
                 return;
             }
             auto r = branches_.template task<I>().take_result();  // rethrows a branch's exception
-            if (!r) error_ = r.error();
-            else std::get<I>(results_.values).emplace(std::move(r));
+            if (!r)
+                error_ = r.error();
+            else
+                std::get<I>(results_.values).emplace(std::move(r));
         });
         return all || error_;
     }

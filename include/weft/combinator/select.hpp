@@ -50,7 +50,8 @@ private:
         if constexpr (I + 1 < sizeof...(Ts)) {
             if (winner_ != I) return take<I + 1>();
         }
-        return SelectResult<Ts...>(std::in_place_index<I>, detail::take_branch_value(branches_.template task<I>()));
+        return SelectResult<Ts...>(std::in_place_index<I>,
+                                   detail::take_branch_value(branches_.template task<I>()));
     }
 
     detail::Branches<Ts...> branches_;
@@ -65,8 +66,7 @@ private:
 ///
 /// Branches may be `Task`s or any other awaitable (a `Sleep`, a `Timeout`, a channel receive).
 template <class... As>
-    requires(sizeof...(As) >= 1)
-auto select(As&&... branches) {
+requires(sizeof...(As) >= 1) auto select(As&&... branches) {
     return Select<detail::TaskValue<As>...>(detail::into_task(std::forward<As>(branches))...);
 }
 

@@ -6,25 +6,26 @@
 namespace weft::detail {
 
 template <class A>
-concept HasMemberCoAwait = requires(A&& a) { std::forward<A>(a).operator co_await(); };
+concept HasMemberCoAwait = requires(A&& a) {
+    std::forward<A>(a).operator co_await();
+};
 
 template <class A>
 struct AwaitResultOf {
     using type = decltype(std::declval<A&>().await_resume());
 };
 template <class A>
-    requires HasMemberCoAwait<A>
+requires HasMemberCoAwait<A>
 struct AwaitResultOf<A> {
     using type = decltype(std::declval<A>().operator co_await().await_resume());
 };
 template <class A>
-    requires HasMemberCoAwait<A&>
+requires HasMemberCoAwait<A&>
 struct AwaitResultOf<A&> {
     using type = decltype(std::declval<A&>().operator co_await().await_resume());
 };
 template <class A>
-    requires(!HasMemberCoAwait<A&>)
-struct AwaitResultOf<A&> {
+requires(!HasMemberCoAwait<A&>) struct AwaitResultOf<A&> {
     using type = decltype(std::declval<A&>().await_resume());
 };
 

@@ -22,9 +22,12 @@ Task<await_result_t<A&>> wrap_awaitable_ref(A& awaitable) {
 /// Turns any awaitable into a Task (a Task stays as it is): combinators take both.
 template <class A>
 auto into_task(A&& a) {
-    if constexpr (IsTask<std::remove_cvref_t<A>>::value) return std::forward<A>(a);
-    else if constexpr (std::is_lvalue_reference_v<A>) return wrap_awaitable_ref(a);
-    else return wrap_awaitable(std::move(a));
+    if constexpr (IsTask<std::remove_cvref_t<A>>::value)
+        return std::forward<A>(a);
+    else if constexpr (std::is_lvalue_reference_v<A>)
+        return wrap_awaitable_ref(a);
+    else
+        return wrap_awaitable(std::move(a));
 }
 
 template <class A>

@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
 #include <weft/error.hpp>
 #include <weft/http/error.hpp>
 #include <weft/http/field.hpp>
@@ -62,15 +61,27 @@ public:
 
 private:
     enum class State : std::uint8_t {
-        size, size_ws, ext, size_lf, data, data_cr, data_lf,
-        trailer_start, trailer_name, trailer_value, trailer_lf, final_lf, done, failed,
+        size,
+        size_ws,
+        ext,
+        size_lf,
+        data,
+        data_cr,
+        data_lf,
+        trailer_start,
+        trailer_name,
+        trailer_value,
+        trailer_lf,
+        final_lf,
+        done,
+        failed,
     };
     Result<DecodeStep> fail(Errc e) noexcept;
 
     std::uint64_t max_body_;
     std::size_t max_line_;
     std::size_t max_trailer_;
-    std::uint64_t chunk_ = 0;      // size of the current chunk, then bytes left of it
+    std::uint64_t chunk_ = 0;  // size of the current chunk, then bytes left of it
     std::uint64_t body_size_ = 0;
     std::size_t line_len_ = 0;     // bytes of the current chunk-size line
     std::size_t trailer_len_ = 0;  // bytes of the trailer section

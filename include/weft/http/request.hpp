@@ -13,7 +13,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
 #include <weft/error.hpp>
 #include <weft/http/error.hpp>
 #include <weft/http/field.hpp>

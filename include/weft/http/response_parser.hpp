@@ -46,7 +46,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
 #include <weft/error.hpp>
 #include <weft/http/error.hpp>
 #include <weft/http/field.hpp>
@@ -93,8 +92,15 @@ public:
 
             iterator() = default;
             Field operator*() const noexcept { return head_->field_at(it_); }
-            iterator& operator++() noexcept { ++it_; return *this; }
-            iterator operator++(int) noexcept { auto copy = *this; ++it_; return copy; }
+            iterator& operator++() noexcept {
+                ++it_;
+                return *this;
+            }
+            iterator operator++(int) noexcept {
+                auto copy = *this;
+                ++it_;
+                return copy;
+            }
             friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.it_ == b.it_; }
 
         private:

@@ -23,7 +23,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-
 #include <weft/error.hpp>
 #include <weft/http/error.hpp>
 
@@ -46,9 +45,7 @@ public:
     static Result<Url> parse(std::string_view text);
 
     /// The scheme's default port: 80 for http, 443 for https.
-    static constexpr std::uint16_t default_port(Scheme s) noexcept {
-        return s == Scheme::https ? 443 : 80;
-    }
+    static constexpr std::uint16_t default_port(Scheme s) noexcept { return s == Scheme::https ? 443 : 80; }
 
     Scheme scheme() const noexcept { return scheme_; }
     /// "http" or "https".

@@ -32,7 +32,7 @@ using await_result_t = weft::detail::await_result_t<A>;
 ///     template <weft::io::AsyncRead R> weft::Task<> drain(R& r);
 template <class R>
 concept AsyncRead = requires(R& r, std::span<std::byte> buf) {
-    { r.read(buf) };
+    {r.read(buf)};
     requires std::convertible_to<await_result_t<decltype(r.read(buf))>, Result<std::size_t>>;
 };
 
@@ -40,9 +40,9 @@ concept AsyncRead = requires(R& r, std::span<std::byte> buf) {
 /// fewer than offered), and `co_await w.shutdown()` (`Result<void>`) signals end of stream.
 template <class W>
 concept AsyncWrite = requires(W& w, std::span<const std::byte> buf) {
-    { w.write(buf) };
+    {w.write(buf)};
     requires std::convertible_to<await_result_t<decltype(w.write(buf))>, Result<std::size_t>>;
-    { w.shutdown() };
+    {w.shutdown()};
     requires std::convertible_to<await_result_t<decltype(w.shutdown())>, Result<void>>;
 };
 

@@ -62,7 +62,9 @@ private:
         const char* describe() const noexcept override { return "pipe read"; }
 
     private:
-        bool can_read_locked() const noexcept { return !s_->buffer.empty() || s_->write_closed || buf_.empty(); }
+        bool can_read_locked() const noexcept {
+            return !s_->buffer.empty() || s_->write_closed || buf_.empty();
+        }
         detail::PipeState* s_;
         std::span<std::byte> buf_;
         bool registered_ = false;

@@ -72,9 +72,9 @@ protected:
 
 /// What a running chain of coroutines shares: who to wake, and where it is suspended.
 struct TaskContext {
-    Wakeable* wakeable = nullptr;   ///< not owning: the context lives inside what it wakes
-    PendingLeaf* pending = nullptr; ///< set while suspended on a leaf
-    bool started = false;           ///< the chain's first coroutine has been resumed
+    Wakeable* wakeable = nullptr;    ///< not owning: the context lives inside what it wakes
+    PendingLeaf* pending = nullptr;  ///< set while suspended on a leaf
+    bool started = false;            ///< the chain's first coroutine has been resumed
 
     Waker waker() const noexcept { return Waker(wakeable); }
 

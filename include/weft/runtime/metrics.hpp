@@ -1,8 +1,8 @@
 #pragma once
 
-#include <cstddef>
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <source_location>
 #include <vector>
@@ -12,10 +12,10 @@ namespace weft {
 /// Counters of one worker thread of a multi-thread runtime.
 struct WorkerMetrics {
     std::uint64_t polls = 0;
-    std::uint64_t steals = 0;        ///< tasks taken from other workers
+    std::uint64_t steals = 0;  ///< tasks taken from other workers
     std::uint64_t steal_operations = 0;
     std::uint64_t parks = 0;
-    std::uint64_t overflows = 0;     ///< local queue full: half moved to the global queue
+    std::uint64_t overflows = 0;  ///< local queue full: half moved to the global queue
     std::size_t local_queue_depth = 0;
 };
 
@@ -38,20 +38,20 @@ struct BlockedWorkerReport {
 ///     std::println("{} live tasks, {} polls", m.live_tasks, m.polls);
 struct RuntimeMetrics {
     std::size_t workers = 1;
-    std::size_t live_tasks = 0;          ///< spawned and not yet complete
+    std::size_t live_tasks = 0;  ///< spawned and not yet complete
     std::uint64_t spawned_total = 0;
     std::uint64_t polls = 0;             ///< task polls, the block_on root excluded
     std::uint64_t remote_schedules = 0;  ///< wakes that came from another thread
     std::uint64_t parks = 0;             ///< times the thread blocked waiting for events
     std::size_t local_queue_depth = 0;
     std::size_t remote_queue_depth = 0;
-    std::size_t io_registrations = 0;    ///< file descriptors registered with the I/O driver
-    std::size_t active_timers = 0;       ///< timers in the wheel
+    std::size_t io_registrations = 0;  ///< file descriptors registered with the I/O driver
+    std::size_t active_timers = 0;     ///< timers in the wheel
     std::size_t blocking_threads = 0;
     std::size_t blocking_idle_threads = 0;
     std::size_t blocking_queue_depth = 0;
     std::uint64_t blocking_threads_spawned = 0;
-    std::uint64_t blocked_polls = 0;     ///< polls reported as blocking their worker
+    std::uint64_t blocked_polls = 0;        ///< polls reported as blocking their worker
     std::vector<WorkerMetrics> per_worker;  ///< multi-thread runtime only
     /// Poll durations, when enabled on the builder: bucket i counts polls that took
     /// [2^i, 2^(i+1)) microseconds (bucket 0: under 2 us; the last: everything longer).

@@ -57,7 +57,9 @@ public:
         keep_alive_ = d;
         return *this;
     }
-    RuntimeBuilder&& thread_keep_alive(std::chrono::milliseconds d) && { return std::move(thread_keep_alive(d)); }
+    RuntimeBuilder&& thread_keep_alive(std::chrono::milliseconds d) && {
+        return std::move(thread_keep_alive(d));
+    }
 
     /// Worker threads of a multi-thread runtime (default: one per CPU).
     RuntimeBuilder& worker_threads(std::size_t n) & {

@@ -69,8 +69,10 @@ Stream<U> buffer_unordered(Stream<Task<U>> in, std::size_t n) {
     for (;;) {
         while (!input_done && !set.full()) {
             auto t = co_await in.next();
-            if (!t) input_done = true;
-            else set.push(std::move(*t), *owner);
+            if (!t)
+                input_done = true;
+            else
+                set.push(std::move(*t), *owner);
         }
         if (set.empty()) co_return;
         co_await set.wait_any();
@@ -88,8 +90,10 @@ Stream<U> buffered(Stream<Task<U>> in, std::size_t n) {
     for (;;) {
         while (!input_done && !set.full()) {
             auto t = co_await in.next();
-            if (!t) input_done = true;
-            else order.push_back(set.push(std::move(*t), *owner));
+            if (!t)
+                input_done = true;
+            else
+                order.push_back(set.push(std::move(*t), *owner));
         }
         if (order.empty()) co_return;
         std::size_t head = order.front();

@@ -18,8 +18,8 @@ namespace detail {
 template <class T>
 class StreamPromise {
 public:
-    TaskContext* context = nullptr;     // the consumer's, set by each next()
-    std::coroutine_handle<> consumer;   // resumed at each co_yield and at the end
+    TaskContext* context = nullptr;    // the consumer's, set by each next()
+    std::coroutine_handle<> consumer;  // resumed at each co_yield and at the end
 
     Stream<T> get_return_object() noexcept;
     std::suspend_always initial_suspend() noexcept { return {}; }
@@ -34,8 +34,8 @@ public:
     ToConsumer final_suspend() noexcept { return {}; }
 
     template <class U = T>
-        requires std::is_constructible_v<T, U&&>
-    ToConsumer yield_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+    requires std::is_constructible_v<T, U&&> ToConsumer yield_value(U&& v)
+    noexcept(std::is_nothrow_constructible_v<T, U&&>) {
         value_.emplace(std::forward<U>(v));
         return {};
     }

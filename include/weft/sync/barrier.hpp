@@ -15,7 +15,7 @@ namespace detail {
 struct BarrierWaiter : ListNode {
     Waker waker;
     std::uint64_t generation = 0;
-    bool linked = false;               ///< under the barrier's mutex
+    bool linked = false;  ///< under the barrier's mutex
     std::atomic<bool> released{false};
 };
 }  // namespace detail

@@ -404,8 +404,10 @@ private:
 /// Cancel safety: `recv` is cancel-safe; sends never wait.
 template <class T>
 std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
-    if (capacity == 0) throw std::invalid_argument("weft::sync::broadcast::channel: capacity must be at least 1");
-    if (capacity > (std::size_t{1} << 40)) throw std::invalid_argument("weft::sync::broadcast::channel: capacity too large");
+    if (capacity == 0)
+        throw std::invalid_argument("weft::sync::broadcast::channel: capacity must be at least 1");
+    if (capacity > (std::size_t{1} << 40))
+        throw std::invalid_argument("weft::sync::broadcast::channel: capacity too large");
     auto* s = new detail::Shared<T>(std::bit_ceil(capacity));
     return {Sender<T>(s), Receiver<T>(s, 0)};
 }

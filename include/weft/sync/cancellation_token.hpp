@@ -71,7 +71,8 @@ private:
 };
 
 /// Completes once the token is cancelled (at once if it already is). From `cancelled()`.
-class [[nodiscard]] CancellationToken::Cancelled final : public weft::detail::LeafAwaiter, detail::CancelWaiter {
+class [[nodiscard]] CancellationToken::Cancelled final : public weft::detail::LeafAwaiter,
+                                                         detail::CancelWaiter {
 public:
     explicit Cancelled(const CancellationToken& t) noexcept : token_(t) {}
     Cancelled(const Cancelled&) = delete;
@@ -119,6 +120,8 @@ private:
 };
 
 inline CancellationToken::Cancelled CancellationToken::cancelled() const noexcept { return Cancelled(*this); }
-inline CancellationToken::DropGuard CancellationToken::drop_guard() const noexcept { return DropGuard(*this); }
+inline CancellationToken::DropGuard CancellationToken::drop_guard() const noexcept {
+    return DropGuard(*this);
+}
 
 }  // namespace weft::sync

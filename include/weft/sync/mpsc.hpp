@@ -579,7 +579,7 @@ public:
                 // Woken: either granted a slot or closed out (ready() said so).
                 auto s = state.load(std::memory_order_acquire);
                 outcome_ = s == detail::SlotWaiter::granted && c_->fill_granted(value_) ? Chan::Push::sent
-                                                                                         : Chan::Push::closed;
+                                                                                        : Chan::Push::closed;
                 state.store(detail::SlotWaiter::idle, std::memory_order_relaxed);
             }
             if (outcome_ == Chan::Push::sent) return {};

@@ -145,7 +145,8 @@ public:
         }
         Result<SemaphorePermit> await_resume() {
             if (outcome_ == Outcome::wait) {
-                outcome_ = state.load(std::memory_order_acquire) == granted ? Outcome::acquired : Outcome::closed;
+                outcome_ =
+                    state.load(std::memory_order_acquire) == granted ? Outcome::acquired : Outcome::closed;
                 state.store(idle, std::memory_order_relaxed);
             }
             if (outcome_ == Outcome::closed) return std::unexpected(make_error_code(Errc::closed));
@@ -188,7 +189,8 @@ private:
     using Lock = std::unique_lock<std::mutex>;
 
     Outcome try_take(std::size_t n) noexcept;
-    Outcome take_or_enqueue(detail::SemaphoreWaiter& w, std::size_t n, Waker waker, bool budget_spent) noexcept;
+    Outcome take_or_enqueue(detail::SemaphoreWaiter& w, std::size_t n, Waker waker,
+                            bool budget_spent) noexcept;
     void abandon(detail::SemaphoreWaiter& w) noexcept;
     void release(std::size_t n) noexcept;
     void release_locked(std::size_t n, Lock& lock, sync::detail::WakeList& wakes) noexcept;

@@ -97,9 +97,11 @@ public:
     ~JoinSet() { abort_all(); }
 
     /// Spawns `task` on the current runtime (`weft::spawn`) and adds it to the set.
-    void spawn(Task<T> task, const char* name = nullptr, std::source_location loc = std::source_location::current()) {
+    void spawn(Task<T> task, const char* name = nullptr,
+               std::source_location loc = std::source_location::current()) {
         std::uint64_t key = next_key_++;
-        handles_.emplace(key, weft::spawn(tracked(std::move(task), detail::FinishReport(shared_, key)), name, loc));
+        handles_.emplace(
+            key, weft::spawn(tracked(std::move(task), detail::FinishReport(shared_, key)), name, loc));
     }
 
     /// Waits for the next task to finish and returns its output; nullopt when the set is empty.

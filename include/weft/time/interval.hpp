@@ -34,11 +34,14 @@ public:
         Instant next = scheduled + period_;
         if (current > next) {
             switch (missed_) {
-            case MissedTickBehavior::burst: break;
-            case MissedTickBehavior::delay: next = current + period_; break;
-            case MissedTickBehavior::skip:
-                next = scheduled + period_ * ((current - scheduled) / period_ + 1);
-                break;
+                case MissedTickBehavior::burst:
+                    break;
+                case MissedTickBehavior::delay:
+                    next = current + period_;
+                    break;
+                case MissedTickBehavior::skip:
+                    next = scheduled + period_ * ((current - scheduled) / period_ + 1);
+                    break;
             }
         }
         sleep_.reset(next);

@@ -19,7 +19,8 @@ namespace weft::time {
 /// Thread safety: use it on its runtime's thread. Cancel safety: always safe to destroy.
 class Sleep final : public weft::detail::PendingLeaf {
 public:
-    explicit Sleep(Instant deadline) : driver_(&detail::current_driver("weft::time::sleep")), deadline_(deadline) {}
+    explicit Sleep(Instant deadline)
+        : driver_(&detail::current_driver("weft::time::sleep")), deadline_(deadline) {}
     Sleep(Sleep&& other) noexcept : driver_(other.driver_), deadline_(other.deadline_) {}
     Sleep& operator=(Sleep&&) = delete;
     ~Sleep() {
@@ -49,7 +50,8 @@ public:
     bool ready() noexcept override { return fired(); }
     const char* describe() const noexcept override { return "sleep"; }
     void describe_detail(std::string& out) const override {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - detail::driver_now(*driver_));
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - detail::driver_now(*driver_));
         out += " (deadline in ";
         out += std::to_string(left.count());
         out += " ms)";

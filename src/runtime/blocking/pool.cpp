@@ -1,6 +1,5 @@
-#include <weft/runtime/blocking/pool.hpp>
-
 #include <algorithm>
+#include <weft/runtime/blocking/pool.hpp>
 
 #include "runtime/core.hpp"
 
@@ -69,8 +68,8 @@ void BlockingPool::worker_loop() {
         }
         if (shutdown_) break;
         ++idle_;
-        bool woke = work_ready_.wait_for(lock, config_.keep_alive,
-                                         [&] { return !queue_.empty() || shutdown_; });
+        bool woke =
+            work_ready_.wait_for(lock, config_.keep_alive, [&] { return !queue_.empty() || shutdown_; });
         --idle_;
         if (!woke) break;  // idle for the whole keep-alive: retire
     }

@@ -97,8 +97,10 @@ void CurrentThreadScheduler::park(bool has_work) {
     if (!has_work && !time_.paused()) timeout_ms = time_.begin_park();
     if (timeout_ms != 0) {
         std::lock_guard lock(remote_mutex_);
-        if (!remote_.empty() || root_notified_.load(std::memory_order_acquire)) timeout_ms = 0;
-        else parked_ = true;
+        if (!remote_.empty() || root_notified_.load(std::memory_order_acquire))
+            timeout_ms = 0;
+        else
+            parked_ = true;
     }
     if (timeout_ms != 0) bump(parks_);
     std::size_t events = io_.turn(timeout_ms);
@@ -183,7 +185,7 @@ void CurrentThreadScheduler::shutdown() noexcept {
         local_.append(remote_);
     }
     while (auto* task = local_.pop()) task->run();  // COMPLETE: only drops the queue's reference
-    blocking_.reset();  // waits for running blocking work
+    blocking_.reset();                              // waits for running blocking work
 }
 
 void CurrentThreadScheduler::dump(std::string& out) const {

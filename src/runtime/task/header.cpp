@@ -1,11 +1,10 @@
-#include <weft/runtime/task/header.hpp>
-
 #include <thread>
+#include <weft/runtime/task/header.hpp>
 
 namespace weft::detail {
 
-TaskHeader::TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id,
-                       const char* name, std::source_location location) noexcept
+TaskHeader::TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id, const char* name,
+                       std::source_location location) noexcept
     // Three references to start: the scheduler's owned list, the JoinHandle, and the run
     // queue entry that the spawn creates (the task starts NOTIFIED).
     : state_(NOTIFIED | 3 * REF_ONE),
@@ -50,8 +49,7 @@ void TaskHeader::abort() noexcept {
     for (;;) {
         if (s & (COMPLETE | CANCELLED)) return;
         if (s & (RUNNING | NOTIFIED)) {
-            if (state_.compare_exchange_weak(s, s | CANCELLED | NOTIFIED, std::memory_order_acq_rel))
-                return;
+            if (state_.compare_exchange_weak(s, s | CANCELLED | NOTIFIED, std::memory_order_acq_rel)) return;
             continue;
         }
         if (state_.compare_exchange_weak(s, (s | CANCELLED | NOTIFIED) + REF_ONE,
@@ -82,8 +80,7 @@ void TaskHeader::run() noexcept {
             s = state_.load(std::memory_order_acquire);
             continue;
         }
-        if (state_.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING, std::memory_order_acq_rel))
-            break;
+        if (state_.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING, std::memory_order_acq_rel)) break;
     }
 
     bool finished;

@@ -30,9 +30,12 @@ public:
     void remove(TaskHeader* task) noexcept {
         Shard& s = shard_for(task);
         std::lock_guard lock(s.mutex);
-        if (task->owned_prev) task->owned_prev->owned_next = task->owned_next;
-        else if (s.head == task) s.head = task->owned_next;
-        else return;  // not linked
+        if (task->owned_prev)
+            task->owned_prev->owned_next = task->owned_next;
+        else if (s.head == task)
+            s.head = task->owned_next;
+        else
+            return;  // not linked
         if (task->owned_next) task->owned_next->owned_prev = task->owned_prev;
         task->owned_prev = task->owned_next = nullptr;
         --s.count;

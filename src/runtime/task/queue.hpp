@@ -10,8 +10,10 @@ class TaskQueue {
 public:
     void push(TaskHeader* t) noexcept {
         t->queue_next = nullptr;
-        if (tail_) tail_->queue_next = t;
-        else head_ = t;
+        if (tail_)
+            tail_->queue_next = t;
+        else
+            head_ = t;
         tail_ = t;
         ++size_;
     }
@@ -26,8 +28,10 @@ public:
     }
     void append(TaskQueue& other) noexcept {
         if (!other.head_) return;
-        if (tail_) tail_->queue_next = other.head_;
-        else head_ = other.head_;
+        if (tail_)
+            tail_->queue_next = other.head_;
+        else
+            head_ = other.head_;
         tail_ = other.tail_;
         size_ += other.size_;
         other.head_ = other.tail_ = nullptr;

@@ -1,6 +1,3 @@
-#include <weft/runtime/blocking/spawn_blocking.hpp>
-#include <weft/runtime/runtime.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+#include <weft/runtime/blocking/spawn_blocking.hpp>
+#include <weft/runtime/runtime.hpp>
 
 namespace {
 
@@ -36,7 +35,8 @@ TEST(BlockingPool, ConcurrentCallsAreCappedAndQueued) {
             co_return co_await weft::spawn_blocking([&] {
                 int now = ++running;
                 int p = peak.load();
-                while (now > p && !peak.compare_exchange_weak(p, now)) {}
+                while (now > p && !peak.compare_exchange_weak(p, now)) {
+                }
                 std::this_thread::sleep_for(2ms);
                 --running;
                 return 1;

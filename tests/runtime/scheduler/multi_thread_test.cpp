@@ -1,3 +1,11 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
 #include <weft/io/pipe.hpp>
 #include <weft/net/tcp_listener.hpp>
 #include <weft/net/tcp_stream.hpp>
@@ -8,20 +16,13 @@
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
 
-#include <gtest/gtest.h>
-
-#include <atomic>
-#include <chrono>
-#include <mutex>
-#include <set>
-#include <thread>
-#include <vector>
-
 namespace {
 
 using namespace std::chrono_literals;
 
-weft::Runtime multi(std::size_t workers) { return weft::Runtime::Builder::multi_thread().worker_threads(workers).build(); }
+weft::Runtime multi(std::size_t workers) {
+    return weft::Runtime::Builder::multi_thread().worker_threads(workers).build();
+}
 
 TEST(MultiThread, BlockOnRunsSpawnedTasksOnWorkers) {
     auto rt = multi(2);
@@ -168,8 +169,11 @@ TEST(MultiThread, YieldingTasksShareOneWorkerFairly) {
 TEST(MultiThread, LifoTaskIsStolenWhenItsWorkerBlocks) {
     // tokio#4941: a task woken into the LIFO slot of a worker that then blocks must not wait
     // for that worker. Worker A: task X wakes Y (LIFO slot) then blocks for a long time.
-    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).blocked_worker_threshold(20ms)
-                  .on_blocked_worker([](const weft::BlockedWorkerReport&) {}).build();
+    auto rt = weft::Runtime::Builder::multi_thread()
+                  .worker_threads(2)
+                  .blocked_worker_threshold(20ms)
+                  .on_blocked_worker([](const weft::BlockedWorkerReport&) {})
+                  .build();
     auto root = []() -> weft::Task<bool> {
         std::atomic<bool> y_ran{false};
         std::atomic<bool> x_done{false};
@@ -181,7 +185,8 @@ TEST(MultiThread, LifoTaskIsStolenWhenItsWorkerBlocks) {
             auto h = weft::spawn(y(y_ran));  // lands in this worker's LIFO slot
             h.detach();
             auto until = std::chrono::steady_clock::now() + 1s;
-            while (!y_ran.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+            while (!y_ran.load() && std::chrono::steady_clock::now() < until)
+                std::this_thread::sleep_for(1ms);
             x_done = true;
             co_return;
         };
@@ -212,7 +217,8 @@ TEST(MultiThread, BlockedWorkerIsReportedWithTheTaskName) {
     ASSERT_EQ(reports.size(), 1u);  // once per blocking poll, not once per sample
     EXPECT_STREQ(reports[0].task_name, "sleepy-task");
     EXPECT_GE(reports[0].blocked_for, 40ms);
-    EXPECT_NE(std::string(reports[0].spawned_at.file_name()).find("multi_thread_test.cpp"), std::string::npos);
+    EXPECT_NE(std::string(reports[0].spawned_at.file_name()).find("multi_thread_test.cpp"),
+              std::string::npos);
     EXPECT_EQ(rt.metrics().blocked_polls, 1u);
 }
 

@@ -2,10 +2,6 @@
 // under ThreadSanitizer too: wakes from other threads while a task runs, after it completed,
 // concurrently with abort; stealing under a spawn storm; shutdown while work is in flight.
 
-#include <weft/runtime/block_on.hpp>
-#include <weft/runtime/runtime.hpp>
-#include <weft/runtime/yield_now.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +9,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#include <weft/runtime/block_on.hpp>
+#include <weft/runtime/runtime.hpp>
+#include <weft/runtime/yield_now.hpp>
 
 namespace {
 
@@ -60,7 +59,9 @@ private:
     weft::Waker waker_;
 };
 
-weft::Runtime multi(std::size_t n) { return weft::Runtime::Builder::multi_thread().worker_threads(n).build(); }
+weft::Runtime multi(std::size_t n) {
+    return weft::Runtime::Builder::multi_thread().worker_threads(n).build();
+}
 
 TEST(SchedulerStress, WakesFromOtherThreadsWhileRunningAndAfterCompletion) {
     auto rt = multi(2);

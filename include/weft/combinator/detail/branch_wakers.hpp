@@ -17,7 +17,9 @@ namespace weft::detail {
 /// combinator. The combinator holds one reference and drops it when it is destroyed.
 class BranchWakers {
 public:
-    static BranchWakers* create(std::size_t branches, Waker parent) { return new BranchWakers(branches, std::move(parent)); }
+    static BranchWakers* create(std::size_t branches, Waker parent) {
+        return new BranchWakers(branches, std::move(parent));
+    }
 
     Wakeable* waker_for(std::size_t index) noexcept { return &wakers_[index]; }
 

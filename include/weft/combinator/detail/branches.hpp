@@ -89,9 +89,8 @@ public:
 
     template <class F>
     static void for_each_index(F&& f) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (f.template operator()<I>(), ...);
-        }(std::index_sequence_for<Ts...>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }
+        (std::index_sequence_for<Ts...>{});
     }
 
 private:

@@ -19,7 +19,7 @@ namespace weft::detail {
 class BlockingPool {
 public:
     struct Config {
-        std::size_t max_threads = 512;                             // Tokio's default cap
+        std::size_t max_threads = 512;                                    // Tokio's default cap
         std::chrono::milliseconds keep_alive = std::chrono::seconds(10);  // Tokio's default
     };
     struct Stats {

@@ -18,8 +18,7 @@ struct BlockingState {
     std::mutex mutex;
     Waker waker;
     std::atomic<bool> done{false};
-    std::variant<std::monostate, std::conditional_t<std::is_void_v<T>, std::monostate, T>,
-                 std::exception_ptr>
+    std::variant<std::monostate, std::conditional_t<std::is_void_v<T>, std::monostate, T>, std::exception_ptr>
         result;
 };
 }  // namespace detail

@@ -54,7 +54,8 @@ private:
                 self->output_.emplace(self->task_.take_result());
             }
         } catch (...) {
-            self->output_.emplace(std::unexpected(JoinError{JoinError::Kind::failed, std::current_exception()}));
+            self->output_.emplace(
+                std::unexpected(JoinError{JoinError::Kind::failed, std::current_exception()}));
         }
         self->task_ = Task<T>{};  // free the frame now, on the owning thread
         return true;

@@ -85,8 +85,8 @@ public:
     static constexpr std::uint64_t REF_ONE = 1u << 6;
     static constexpr std::uint64_t FLAGS = REF_ONE - 1;
 
-    TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id,
-               const char* name, std::source_location location) noexcept;
+    TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id, const char* name,
+               std::source_location location) noexcept;
 
     // Wakeable
     void wake_by_ref() noexcept override;
@@ -134,7 +134,6 @@ protected:
     ~TaskHeader() = default;
 
 private:
-
     std::atomic<std::uint64_t> state_;
     const TaskVTable* vtable_;
     Scheduler* scheduler_;

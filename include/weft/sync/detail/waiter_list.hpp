@@ -41,8 +41,10 @@ public:
         ListNode* n = node;
         n->next = nullptr;
         n->prev = tail_;
-        if (tail_) tail_->next = n;
-        else head_ = n;
+        if (tail_)
+            tail_->next = n;
+        else
+            head_ = n;
         tail_ = n;
     }
 
@@ -50,8 +52,10 @@ public:
         ListNode* n = head_;
         if (!n) return nullptr;
         head_ = n->next;
-        if (head_) head_->prev = nullptr;
-        else tail_ = nullptr;
+        if (head_)
+            head_->prev = nullptr;
+        else
+            tail_ = nullptr;
         n->prev = n->next = nullptr;
         return static_cast<T*>(n);
     }
@@ -59,10 +63,14 @@ public:
     /// Unlinks `node`, which must be in this list.
     void remove(T* node) noexcept {
         ListNode* n = node;
-        if (n->prev) n->prev->next = n->next;
-        else head_ = n->next;
-        if (n->next) n->next->prev = n->prev;
-        else tail_ = n->prev;
+        if (n->prev)
+            n->prev->next = n->next;
+        else
+            head_ = n->next;
+        if (n->next)
+            n->next->prev = n->prev;
+        else
+            tail_ = n->prev;
         n->prev = n->next = nullptr;
     }
 

@@ -12,13 +12,13 @@ namespace weft::time::detail {
 /// deregisters it, so a cancelled sleep leaves nothing behind in the wheel. Every field but
 /// `fired` is guarded by the driver's lock; `fired` is also read by the awaiting task.
 struct TimerEntry {
-    std::uint64_t when = 0;        ///< deadline, in wheel ticks (milliseconds)
-    Waker waker;                   ///< woken when the deadline passes
+    std::uint64_t when = 0;  ///< deadline, in wheel ticks (milliseconds)
+    Waker waker;             ///< woken when the deadline passes
     TimerEntry* prev = nullptr;
     TimerEntry* next = nullptr;
     std::uint8_t level = 0;
     std::uint8_t slot = 0;
-    bool linked = false;           ///< in a wheel slot
+    bool linked = false;             ///< in a wheel slot
     std::atomic<bool> fired{false};  ///< deadline reached
 };
 

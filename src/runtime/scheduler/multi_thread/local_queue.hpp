@@ -50,7 +50,8 @@ public:
         if (steal != real || tail - real < half) return 0;
         if (!head_.compare_exchange_strong(head, pack(real + half, real + half), std::memory_order_acq_rel))
             return 0;
-        for (std::uint32_t i = 0; i < half; ++i) out[i] = slots_[(real + i) & mask].load(std::memory_order_relaxed);
+        for (std::uint32_t i = 0; i < half; ++i)
+            out[i] = slots_[(real + i) & mask].load(std::memory_order_relaxed);
         return half;
     }
 

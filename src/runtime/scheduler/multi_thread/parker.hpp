@@ -53,14 +53,17 @@ public:
     template <class UnparkDriver>
     void unpark(UnparkDriver&& unpark_driver) {
         switch (state_.exchange(notified, std::memory_order_acq_rel)) {
-        case parked_condvar: {
-            // Taking the lock orders this notify after the sleeper's wait began.
-            std::lock_guard lock(mutex_);
-        }
-            cv_.notify_one();
-            break;
-        case parked_driver: unpark_driver(); break;
-        default: break;
+            case parked_condvar: {
+                // Taking the lock orders this notify after the sleeper's wait began.
+                std::lock_guard lock(mutex_);
+            }
+                cv_.notify_one();
+                break;
+            case parked_driver:
+                unpark_driver();
+                break;
+            default:
+                break;
         }
     }
 

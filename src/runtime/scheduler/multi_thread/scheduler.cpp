@@ -24,9 +24,9 @@ void bump(std::atomic<std::uint64_t>& counter) noexcept {
 }
 
 std::uint64_t now_us() noexcept {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
 }
 
 }  // namespace
@@ -38,8 +38,8 @@ struct MultiThreadScheduler::Worker {
     Parker parker;
     std::thread thread;
     bool searching = false;
-    bool sleeping = false;   // in the sleepers list (guarded by sleepers_mutex_)
-    bool in_poll = false;    // running a task: its wakes may use the LIFO slot
+    bool sleeping = false;  // in the sleepers list (guarded by sleepers_mutex_)
+    bool in_poll = false;   // running a task: its wakes may use the LIFO slot
     std::uint32_t tick = 0;
     std::minstd_rand rng;
 
@@ -192,7 +192,8 @@ bool MultiThreadScheduler::transition_to_parked(Worker& w, bool searching) {
 bool MultiThreadScheduler::transition_from_parked(Worker& w) {
     std::lock_guard lock(sleepers_mutex_);
     if (!w.sleeping) return true;  // a notifier took us off the list and counted us searching
-    if (w.queue.empty() && !w.lifo.load(std::memory_order_acquire) && !shutdown_.load(std::memory_order_acquire))
+    if (w.queue.empty() && !w.lifo.load(std::memory_order_acquire) &&
+        !shutdown_.load(std::memory_order_acquire))
         return false;  // spurious, or the driver turned with nothing for us: stay parked
     // The driver woke tasks onto our own queue: wake up to run them.
     sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
@@ -242,8 +243,10 @@ TaskHeader* MultiThreadScheduler::next_task(Worker& w) {
     std::size_t share = std::min<std::size_t>(LocalQueue::capacity / 2, inject_.len() / workers_.size() + 1);
     TaskHeader* first = nullptr;
     inject_.pop_n(share, [&](TaskHeader* t) {
-        if (!first) first = t;
-        else push_local(w, t);
+        if (!first)
+            first = t;
+        else
+            push_local(w, t);
     });
     return first;
 }
@@ -260,7 +263,8 @@ TaskHeader* MultiThreadScheduler::steal_work(Worker& w) {
         if (&victim == &w) continue;
         bump(w.steal_operations);
         if (TaskHeader* t = victim.queue.steal_into(w.queue)) {
-            w.steals.store(w.steals.load(std::memory_order_relaxed) + 1 + w.queue.len(), std::memory_order_relaxed);
+            w.steals.store(w.steals.load(std::memory_order_relaxed) + 1 + w.queue.len(),
+                           std::memory_order_relaxed);
             return t;
         }
         // A LIFO task behind a poll that has been running long is better run here than late.
@@ -401,9 +405,7 @@ void MultiThreadScheduler::shutdown() noexcept {
     for (auto& w : workers_) {
         if (w->thread.joinable()) w->thread.join();
     }
-    {
-        std::lock_guard lock(monitor_mutex_);
-    }
+    { std::lock_guard lock(monitor_mutex_); }
     monitor_cv_.notify_all();
     if (monitor_.joinable()) monitor_.join();
 

@@ -42,7 +42,7 @@ namespace weft::detail {
 struct MultiThreadConfig {
     std::size_t workers = 0;  // 0: number of CPUs
     BlockingPool::Config blocking;
-    std::chrono::milliseconds blocked_threshold{100};  // 0 disables detection
+    std::chrono::milliseconds blocked_threshold{100};                  // 0 disables detection
     std::function<void(const weft::BlockedWorkerReport&)> on_blocked;  // default: a line on stderr
     bool poll_time_histogram = false;
 };
