@@ -2,7 +2,7 @@
 # Installs the Debian packages weft needs to build and test. Idempotent: packages that are
 # already installed are skipped, and `apt-get update` runs only when something is missing.
 #
-#   scripts/install-deps.sh            # compiler, CMake, Ninja, GoogleTest
+#   scripts/install-deps.sh            # compiler, CMake, Ninja, GoogleTest, OpenSSL, CLI11
 #   scripts/install-deps.sh --clang    # also clang-19 (for the clang-release preset)
 #   scripts/install-deps.sh --fuzz     # also clang-19 and libFuzzer's runtime (fuzz/run.sh)
 #
@@ -22,7 +22,7 @@ done
 
 log() { printf '==> [install-deps] %s\n' "$*"; }
 
-packages=(build-essential g++ cmake ninja-build pkg-config libgtest-dev)
+packages=(build-essential g++ cmake ninja-build pkg-config libgtest-dev libssl-dev openssl libcli11-dev)
 if (( want_clang )); then
     packages+=(clang-19)
 fi
