@@ -202,4 +202,26 @@ TEST(Timeout, NestedTimeoutsFireInnermostFirst) {
     EXPECT_TRUE(rt.block_on(t()));
 }
 
+TEST(Timeout, NestedTimeoutCompletesAsSoonAsItsTaskDoes) {
+    // The outer timeout asks the inner one `ready()` and then polls it, which asks again: the
+    // second answer must still be "done", or the outer waits for the inner's timer (a bug the
+    // HTTP client's connect-inside-request timeouts hit). Paused time makes a lost wake
+    // visible: the clock would jump to the inner deadline.
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        auto inner = []() -> weft::Task<weft::Result<int>> {
+            auto quick = slow(1ms, 7);
+            co_return co_await wt::timeout(1h, std::move(quick));
+        };
+        auto running = inner();
+        weft::Result<int> r = co_await wt::timeout(2h, std::move(running));
+        EXPECT_EQ(r.value_or(0), 7);
+        co_return wt::now() - start;
+    };
+    auto took = rt.block_on(t());
+    EXPECT_GE(took, 1ms);
+    EXPECT_LT(took, 1s);
+}
+
 }  // namespace

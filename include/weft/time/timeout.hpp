@@ -70,6 +70,9 @@ public:
     }
 
     bool ready() noexcept override {
+        // Asked again after it reported ready (an enclosing combinator checks, then polls):
+        // the task is done, whatever the timer says.
+        if (task_.done()) return true;
         if (child_.pending && child_.pending->ready()) {
             child_.poll(task_.handle());
             if (task_.done()) return true;
