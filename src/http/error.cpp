@@ -48,6 +48,10 @@ public:
                 return "invalid HTTP request target";
             case Errc::invalid_request_header:
                 return "invalid HTTP request header field";
+            case Errc::connect_timeout:
+                return "connection not established within the connect timeout";
+            case Errc::unexpected_upgrade:
+                return "unexpected 101 Switching Protocols response";
         }
         return "unknown weft.http error";
     }

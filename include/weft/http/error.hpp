@@ -42,6 +42,9 @@ enum class Errc {
     invalid_method,          ///< method is not an HTTP token
     invalid_target,          ///< request target is empty or has spaces or control characters
     invalid_request_header,  ///< header name not a token, CR/LF/NUL in a value, or a framing header
+    // client
+    connect_timeout,     ///< no connection (resolve, connect, TLS handshake) within the connect timeout
+    unexpected_upgrade,  ///< a 101 Switching Protocols response to a request that asked for none
 };
 
 /// The "weft.http" error category.

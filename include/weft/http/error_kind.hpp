@@ -27,22 +27,36 @@ enum class ErrorKind : std::uint8_t {
     too_large,        ///< the response head or body exceeded a limit
     io,               ///< any other I/O error
     cancelled,        ///< the request was cancelled (e.g. Ctrl-C)
+    invalid_request,  ///< the request could not be made: a malformed URL, method or header
 };
 
 /// The kind's name as weft-fetch prints it: "ok", "dns", "connect_refused", ...
 constexpr std::string_view to_string(ErrorKind kind) noexcept {
     switch (kind) {
-        case ErrorKind::none: return "ok";
-        case ErrorKind::dns: return "dns";
-        case ErrorKind::connect_refused: return "connect_refused";
-        case ErrorKind::connect_timeout: return "connect_timeout";
-        case ErrorKind::tls: return "tls";
-        case ErrorKind::timeout: return "timeout";
-        case ErrorKind::reset: return "reset";
-        case ErrorKind::protocol: return "protocol";
-        case ErrorKind::too_large: return "too_large";
-        case ErrorKind::io: return "io";
-        case ErrorKind::cancelled: return "cancelled";
+        case ErrorKind::none:
+            return "ok";
+        case ErrorKind::dns:
+            return "dns";
+        case ErrorKind::connect_refused:
+            return "connect_refused";
+        case ErrorKind::connect_timeout:
+            return "connect_timeout";
+        case ErrorKind::tls:
+            return "tls";
+        case ErrorKind::timeout:
+            return "timeout";
+        case ErrorKind::reset:
+            return "reset";
+        case ErrorKind::protocol:
+            return "protocol";
+        case ErrorKind::too_large:
+            return "too_large";
+        case ErrorKind::io:
+            return "io";
+        case ErrorKind::cancelled:
+            return "cancelled";
+        case ErrorKind::invalid_request:
+            return "invalid_request";
     }
     return "io";
 }
@@ -53,15 +67,17 @@ ErrorKind classify(const std::error_code& ec) noexcept;
 
 /// Whether a request that failed with `kind` may succeed if tried again (the failure is
 /// transient: timeouts, resets, refused connections, I/O errors), as opposed to one that will
-/// fail the same way (dns, tls, protocol, too_large, cancelled).
+/// fail the same way (dns, tls, protocol, too_large, cancelled, invalid_request).
 constexpr bool is_retryable(ErrorKind kind) noexcept {
     switch (kind) {
         case ErrorKind::connect_refused:
         case ErrorKind::connect_timeout:
         case ErrorKind::timeout:
         case ErrorKind::reset:
-        case ErrorKind::io: return true;
-        default: return false;
+        case ErrorKind::io:
+            return true;
+        default:
+            return false;
     }
 }
 

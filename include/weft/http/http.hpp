@@ -1,8 +1,8 @@
 #pragma once
 
-// weft's HTTP/1.1 building blocks, all I/O-free: URL parsing, request serialization, the
-// incremental response head parser and the body decoders. The client that drives them over a
-// `weft::net::TcpStream` builds on these.
+// weft's HTTP/1.1 support: the client (`weft::http::Client`) and its I/O-free building blocks:
+// URL parsing, request serialization, the incremental response head parser and the body
+// decoders, which can also be driven by hand:
 //
 //     #include <weft/http/http.hpp>
 //
@@ -12,7 +12,9 @@
 //     // and the bytes after the head to weft::http::BodyDecoder::for_response(parser.head()).
 
 #include <weft/http/body.hpp>
+#include <weft/http/client.hpp>
 #include <weft/http/error.hpp>
+#include <weft/http/error_kind.hpp>
 #include <weft/http/field.hpp>
 #include <weft/http/request.hpp>
 #include <weft/http/response_parser.hpp>

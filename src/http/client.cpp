@@ -1,0 +1,281 @@
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <weft/http/body.hpp>
+#include <weft/http/client.hpp>
+#include <weft/http/request.hpp>
+#include <weft/sync/semaphore.hpp>
+#include <weft/time/timeout.hpp>
+#include <weft/tls/context.hpp>
+
+#include "http/connection.hpp"
+
+namespace weft::http {
+
+using detail::Connection;
+using detail::Origin;
+
+Result<Request> Request::make(std::string method, std::string_view url) {
+    auto parsed = Url::parse(url);
+    if (!parsed) return std::unexpected(parsed.error());
+    return Request(std::move(*parsed), std::move(method));
+}
+
+bool Request::is_idempotent() const noexcept {
+    for (std::string_view m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+        if (method == m) return true;
+    return false;
+}
+
+namespace {
+
+/// The connections to one origin: a FIFO-fair limit on those in use, and the idle ones.
+struct HostPool {
+    explicit HostPool(std::size_t limit) : slots(limit) {}
+
+    sync::Semaphore slots;
+    std::mutex mutex;
+    std::vector<std::unique_ptr<Connection>> idle;  // most recently used last
+};
+
+/// What one request/response exchange on a connection produced.
+struct Exchange {
+    ResponseHead head;
+    bool reusable = false;  // the connection may carry the next request
+};
+
+}  // namespace
+
+struct Client::Impl {
+    explicit Impl(ClientOptions o) : options(std::move(o)) {}
+
+    std::shared_ptr<HostPool> host_pool(const std::string& key) {
+        std::lock_guard lock(mutex);
+        auto& slot = hosts[key];
+        if (!slot) slot = std::make_shared<HostPool>(options.max_connections_per_host);
+        return slot;
+    }
+
+    std::unique_ptr<Connection> take_idle(HostPool& pool) {
+        std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
+        std::unique_ptr<Connection> found;
+        {
+            std::lock_guard lock(pool.mutex);
+            auto deadline = time::now() - options.idle_timeout;
+            while (!pool.idle.empty()) {
+                auto c = std::move(pool.idle.back());
+                pool.idle.pop_back();
+                idle_count.fetch_sub(1, std::memory_order_relaxed);
+                if (c->idle_since < deadline || c->looks_closed()) {
+                    expired.push_back(std::move(c));
+                    continue;
+                }
+                found = std::move(c);
+                break;
+            }
+        }
+        return found;
+    }
+
+    void put_idle(HostPool& pool, std::unique_ptr<Connection> c) {
+        c->idle_since = time::now();
+        std::lock_guard lock(pool.mutex);
+        // In-use connections are capped by the slots, so this bound is only ever reached when
+        // the pool holds connections that requests no longer need.
+        if (pool.idle.size() >= options.max_connections_per_host) return;
+        pool.idle.push_back(std::move(c));
+        idle_count.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    Task<Result<std::unique_ptr<Connection>>> connect(const Origin& origin);
+    Task<Result<std::unique_ptr<Connection>>> establish(const Origin& origin);
+    Result<tls::ClientContext> tls_context();
+    Task<Result<Exchange>> exchange(Connection& conn, const std::string& wire, bool head_request,
+                                    BodySink& sink, bool& started);
+    static Task<Result<ResponseHead>> run(std::shared_ptr<Impl> self, Request request, BodySink sink);
+
+    ClientOptions options;
+    std::mutex mutex;
+    std::unordered_map<std::string, std::shared_ptr<HostPool>> hosts;
+    std::optional<tls::ClientContext> tls;
+    std::atomic<std::uint64_t> opened{0};
+    std::atomic<std::uint64_t> reused{0};
+    std::atomic<std::uint64_t> stale_retries{0};
+    std::atomic<std::size_t> idle_count{0};
+};
+
+Task<Result<std::unique_ptr<Connection>>> Client::Impl::connect(const Origin& origin) {
+    auto establishing = establish(origin);
+    auto conn = co_await time::timeout(options.connect_timeout, std::move(establishing));
+    if (!conn && is_timeout(conn.error())) co_return fail(Errc::connect_timeout);
+    co_return conn;
+}
+
+Task<Result<std::unique_ptr<Connection>>> Client::Impl::establish(const Origin& origin) {
+    auto tcp = co_await net::TcpStream::connect(origin.host, origin.port);
+    if (!tcp) co_return std::unexpected(tcp.error());
+    (void)tcp->set_nodelay(true);  // requests are written whole: no reason to wait for more
+    opened.fetch_add(1, std::memory_order_relaxed);
+    if (origin.scheme == Url::Scheme::http) co_return std::make_unique<Connection>(std::move(*tcp));
+    auto context = tls_context();
+    if (!context) co_return std::unexpected(context.error());
+    auto tls = co_await tls::TlsStream::connect(std::move(*tcp), *context, origin.host);
+    if (!tls) co_return std::unexpected(tls.error());
+    co_return std::make_unique<Connection>(std::move(*tls));
+}
+
+Result<tls::ClientContext> Client::Impl::tls_context() {
+    // Made on first use: loading the system CA store costs milliseconds.
+    std::lock_guard lock(mutex);
+    if (!tls) {
+        tls::ClientConfig config;
+        config.verify_peer = !options.insecure;
+        config.ca_pem = options.ca_pem;
+        auto made = tls::ClientContext::create(config);
+        if (!made) return std::unexpected(made.error());
+        tls = std::move(*made);
+    }
+    return *tls;
+}
+
+Task<Result<Exchange>> Client::Impl::exchange(Connection& conn, const std::string& wire, bool head_request,
+                                              BodySink& sink, bool& started) {
+    if (auto w = co_await conn.write_all(wire); !w) co_return std::unexpected(w.error());
+    ResponseParser parser({.limits = options.limits, .head_request = head_request});
+    BodyDecoder body;
+    bool leftover = false;
+    std::span<std::byte> buf = conn.buffer();
+    for (;;) {
+        auto n = co_await conn.read(buf);
+        if (!n) co_return std::unexpected(n.error());
+        if (*n == 0) {  // end of stream
+            if (!parser.done()) {
+                auto f = parser.finish();
+                co_return std::unexpected(f ? make_error_code(Errc::unexpected_eof) : f.error());
+            }
+            if (auto f = body.finish(); !f) co_return std::unexpected(f.error());
+            break;
+        }
+        started = true;
+        std::string_view in(reinterpret_cast<const char*>(buf.data()), *n);
+        if (!parser.done()) {
+            auto used = parser.feed(in);
+            if (!used) co_return std::unexpected(used.error());
+            in.remove_prefix(*used);
+            if (!parser.done()) continue;
+            if (parser.head().status() == 101) co_return fail(Errc::unexpected_upgrade);
+            body = BodyDecoder::for_response(parser.head(), options.limits);
+        }
+        while (!in.empty() && !body.done()) {
+            auto step = body.decode(in);
+            if (!step) co_return std::unexpected(step.error());
+            if (!step->data.empty() && sink) {
+                if (auto s = sink(step->data); !s) co_return std::unexpected(s.error());
+            }
+            in.remove_prefix(step->consumed);
+        }
+        if (body.done()) {
+            leftover = !in.empty();  // bytes nobody asked for: do not trust this connection
+            break;
+        }
+    }
+    Exchange out;
+    out.reusable = parser.head().keep_alive() && body.kind() != BodyKind::until_close && !leftover;
+    out.head = parser.take_head();
+    co_return out;
+}
+
+Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self, Request request, BodySink sink) {
+    const ClientOptions& options = self->options;
+    std::vector<Field> extra;
+    extra.reserve(request.headers.size() + 3);
+    bool has_user_agent = false;
+    for (auto& [name, value] : request.headers) {
+        if (iequals(name, "user-agent")) has_user_agent = true;
+        extra.push_back({name, value});
+    }
+    if (!has_user_agent && !options.user_agent.empty()) extra.push_back({"User-Agent", options.user_agent});
+    if (!options.keep_alive) extra.push_back({"Connection", "close"});
+    std::optional<std::string_view> body;
+    if (request.body) body = *request.body;
+    auto wire = serialize_request(request.method, request.url, extra, body);
+    if (!wire) co_return std::unexpected(wire.error());
+
+    Origin origin = Origin::of(request.url);
+    auto pool = self->host_pool(origin.key());
+    auto slot = co_await pool->slots.acquire();
+    if (!slot) co_return std::unexpected(slot.error());
+
+    const bool head_request = request.method == "HEAD";
+    for (int attempt = 0;; ++attempt) {
+        std::unique_ptr<Connection> conn;
+        if (options.keep_alive) conn = self->take_idle(*pool);
+        const bool reused = conn != nullptr;
+        if (reused) {
+            self->reused.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            auto c = co_await self->connect(origin);
+            if (!c) co_return std::unexpected(c.error());
+            conn = std::move(*c);
+        }
+        bool started = false;
+        auto ex = co_await self->exchange(*conn, *wire, head_request, sink, started);
+        if (ex) {
+            if (options.keep_alive && ex->reusable) self->put_idle(*pool, std::move(conn));
+            co_return std::move(ex->head);
+        }
+        // A pooled connection the server closed while idle fails before any response byte:
+        // resend once on a fresh connection when that cannot cause a second effect.
+        if (reused && !started && attempt == 0 && request.is_idempotent()) {
+            self->stale_retries.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        co_return std::unexpected(ex.error());
+    }
+}
+
+Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+Client::~Client() = default;
+
+Task<Result<ResponseHead>> Client::send(Request request, BodySink sink) {
+    auto running = Impl::run(impl_, std::move(request), std::move(sink));
+    return [](std::chrono::milliseconds limit, Task<Result<ResponseHead>> t) -> Task<Result<ResponseHead>> {
+        co_return co_await time::timeout(limit, std::move(t));
+    }(impl_->options.timeout, std::move(running));
+}
+
+Task<Result<Response>> Client::send(Request request) {
+    auto body = std::make_shared<std::string>();
+    BodySink collect = [body](std::string_view piece) -> Result<void> {
+        body->append(piece);
+        return {};
+    };
+    auto sending = send(std::move(request), std::move(collect));
+    return [](Task<Result<ResponseHead>> t, std::shared_ptr<std::string> body) -> Task<Result<Response>> {
+        auto head = co_await std::move(t);
+        if (!head) co_return std::unexpected(head.error());
+        co_return Response{std::move(*head), std::move(*body)};
+    }(std::move(sending), std::move(body));
+}
+
+Task<Result<Response>> Client::get(std::string_view url) {
+    auto request = Request::get(url);
+    if (!request) {
+        return [](std::error_code ec) -> Task<Result<Response>> {
+            co_return std::unexpected(ec);
+        }(request.error());
+    }
+    return send(std::move(*request));
+}
+
+ClientStats Client::stats() const {
+    return {impl_->opened.load(std::memory_order_relaxed), impl_->reused.load(std::memory_order_relaxed),
+            impl_->stale_retries.load(std::memory_order_relaxed),
+            impl_->idle_count.load(std::memory_order_relaxed)};
+}
+
+const ClientOptions& Client::options() const noexcept { return impl_->options; }
+
+}  // namespace weft::http
