@@ -121,7 +121,7 @@ Task<Result<TlsStream>> TlsStream::do_connect(net::TcpStream tcp, ClientContext 
         if (ok != 1) co_return fail(Errc::invalid_config, "invalid server name: " + server_name);
     }
     TlsStream stream(std::move(tcp), std::move(*session));
-    Result<void> done = co_await stream.handshake(true);
+    Result<void> done = co_await stream.handshake(ctx.verify_peer_);
     if (!done) co_return std::unexpected(done.error());
     co_return std::move(stream);
 }
@@ -136,7 +136,8 @@ Task<Result<TlsStream>> TlsStream::do_accept(net::TcpStream tcp, ServerContext c
     co_return std::move(stream);
 }
 
-Task<Result<void>> TlsStream::handshake(bool client) {
+// `verifying`: a client that checks the server, whose failures are explained by the verify result.
+Task<Result<void>> TlsStream::handshake(bool verifying) {
     detail::Session& s = *session_;
     for (;;) {
         ERR_clear_error();
@@ -154,7 +155,7 @@ Task<Result<void>> TlsStream::handshake(bool client) {
             continue;
         }
         std::string why = take_openssl_errors("handshake failed");
-        long verify = client ? SSL_get_verify_result(s.ssl) : X509_V_OK;
+        long verify = verifying ? SSL_get_verify_result(s.ssl) : X509_V_OK;
         (void)co_await flush();  // best effort: the alert tells the peer why
         if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH)
             co_return fail(Errc::hostname_mismatch, std::string("certificate verify failed: ") +

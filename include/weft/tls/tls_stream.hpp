@@ -34,6 +34,8 @@ struct SessionDelete {
 ///
 /// Models `io::AsyncRead` and `io::AsyncWrite`, so `io::copy` and the `io` helpers work on it.
 /// OpenSSL runs on memory buffers; ciphertext moves through the TcpStream's own reads and writes.
+/// Each `write` sends one record at once, so for request/response traffic turn Nagle off
+/// (`tcp.set_nodelay(true)`) before the handshake.
 ///
 /// End of stream: `read` yields 0 once the peer sent close_notify. A TCP EOF without it is
 /// `Errc::protocol_error` ("unexpected EOF": the data may have been truncated), left for the
@@ -77,6 +79,7 @@ public:
 
     /// The underlying socket (for addresses and options; reading or writing it corrupts TLS).
     net::TcpStream& tcp() noexcept { return tcp_; }
+    const net::TcpStream& tcp() const noexcept { return tcp_; }
     /// The negotiated protocol, "TLSv1.3" or "TLSv1.2".
     std::string_view protocol_version() const noexcept;
     /// The SNI name: on a server the one the client sent, on a client the one it sent; empty
@@ -87,7 +90,7 @@ private:
     TlsStream(net::TcpStream tcp, std::unique_ptr<detail::Session, detail::SessionDelete> s) noexcept;
     static Task<Result<TlsStream>> do_connect(net::TcpStream tcp, ClientContext ctx, std::string server_name);
     static Task<Result<TlsStream>> do_accept(net::TcpStream tcp, ServerContext ctx);
-    Task<Result<void>> handshake(bool client);
+    Task<Result<void>> handshake(bool verifying);
     Task<Result<void>> flush();
     Task<Result<bool>> fill();
 
