@@ -115,8 +115,32 @@ void ProgressBar::draw_locked(const ProgressState& state) {
     std::fflush(out_);
     last_length_ = line.size();
     last_draw_ = state.elapsed_seconds;
+    last_state_ = state;
     drawn_any_ = true;
     ++redraws_;
+}
+
+void ProgressBar::erase_locked() {
+    std::string erase;
+    erase += '\r';
+    erase.append(last_length_, ' ');
+    erase += '\r';
+    std::fwrite(erase.data(), 1, erase.size(), out_);
+    last_length_ = 0;
+}
+
+void ProgressBar::print(std::string_view message) {
+    std::lock_guard lock(mutex_);
+    if (out_ == nullptr) return;
+    const bool bar_shown = enabled_ && !finished_ && drawn_any_;
+    if (bar_shown) erase_locked();
+    std::fwrite(message.data(), 1, message.size(), out_);
+    std::fputc('\n', out_);
+    if (bar_shown) {
+        draw_locked(last_state_);
+    } else {
+        std::fflush(out_);
+    }
 }
 
 void ProgressBar::finish() {
@@ -124,11 +148,7 @@ void ProgressBar::finish() {
     if (finished_) return;
     finished_ = true;
     if (!enabled_ || !drawn_any_) return;
-    std::string erase;
-    erase += '\r';
-    erase.append(last_length_, ' ');
-    erase += '\r';
-    std::fwrite(erase.data(), 1, erase.size(), out_);
+    erase_locked();
     std::fflush(out_);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace weft_fetch {
 
@@ -70,6 +71,13 @@ public:
     /// Records `state` and redraws if due (see the class comment). No-op after `finish`.
     void update(const ProgressState& state);
 
+    /// Prints `message` (a line, '\n' added) to the bar's FILE without garbling the bar: erases the
+    /// bar, prints, and redraws the bar below. Without a drawn bar it just prints, so callers
+    /// can use it for warnings whatever the mode.
+    ///
+    ///     bar.print("line 12: invalid URL");
+    void print(std::string_view message);
+
     /// Erases the line (if one was drawn) so that the next output starts at column 0; later
     /// updates draw nothing. Called by the destructor if not before.
     void finish();
@@ -79,6 +87,7 @@ public:
 
 private:
     void draw_locked(const ProgressState& state);
+    void erase_locked();
 
     mutable std::mutex mutex_;
     std::FILE* out_;
@@ -88,6 +97,7 @@ private:
     bool drew_complete_ = false;
     int width_;
     double last_draw_ = 0;
+    ProgressState last_state_{};
     std::size_t last_length_ = 0;
     std::uint64_t redraws_ = 0;
 };

@@ -112,6 +112,15 @@ TEST(FetchProgressLine, PercentIsFlooredAndPadded) {
     EXPECT_EQ(percent(UINT64_MAX - 1, UINT64_MAX), "100%");  // no overflow in done * 100
 }
 
+// What erasing a drawn line of `length` writes. (Built with append: GCC 12 -O3 warns falsely,
+// -Wrestrict, on "\r" + std::string(n, ' ') + "\r".)
+std::string erased(std::size_t length) {
+    std::string out(1, '\r');
+    out.append(length, ' ');
+    out += '\r';
+    return out;
+}
+
 // A FILE* whose contents the test can read back.
 struct MemFile {
     char* data = nullptr;
@@ -140,7 +149,7 @@ TEST(FetchProgressBar, DrawsWithCarriageReturnsAndErasesOnFinish) {
     // The shorter line is padded with spaces over the old tail.
     EXPECT_EQ(mem.contents(), "\r" + first + "\r" + second + std::string(first.size() - second.size(), ' '));
     bar.finish();
-    EXPECT_TRUE(mem.contents().ends_with("\r" + std::string(second.size(), ' ') + "\r"));
+    EXPECT_TRUE(mem.contents().ends_with(erased(second.size())));
     std::size_t before = mem.contents().size();
     bar.update({.done = 1002, .elapsed_seconds = 20});
     bar.finish();
@@ -203,12 +212,32 @@ TEST(FetchProgressBar, AutomaticOnATerminalDraws) {
     ASSERT_GT(n, 0);
     seen.resize(static_cast<std::size_t>(n));
     std::string line = render_progress_line({.done = 1, .total = 2, .elapsed_seconds = 1}, 39);
-    EXPECT_EQ(seen, "\r" + line + "\r" + std::string(line.size(), ' ') + "\r");
+    EXPECT_EQ(seen, "\r" + line + erased(line.size()));
+}
+
+TEST(FetchProgressBar, PrintGoesAboveTheBar) {
+    MemFile mem;
+    ProgressBar bar(ProgressBar::Mode::always, mem.file, 61);
+    const ProgressState state{.done = 3, .total = 9, .errors = 1, .elapsed_seconds = 1};
+    const std::string line = render_progress_line(state, 60);
+    bar.update(state);
+    bar.print("line 12: invalid URL");
+    // Erase the bar, print the message on its own line, draw the bar again below it.
+    EXPECT_EQ(mem.contents(), "\r" + line + erased(line.size()) + "line 12: invalid URL\n" + "\r" + line);
+    bar.finish();
+    bar.print("after finish");
+    EXPECT_TRUE(mem.contents().ends_with(erased(line.size()) + "after finish\n"));
+
+    MemFile quiet;
+    ProgressBar never(ProgressBar::Mode::never, quiet.file, 80);
+    never.print("a warning");  // printed even when no bar is drawn
+    EXPECT_EQ(quiet.contents(), "a warning\n");
 }
 
 TEST(FetchProgressBar, ConcurrentUpdatesDrawWholeFrames) {
     MemFile mem;
     ProgressBar bar(ProgressBar::Mode::always, mem.file, 100);
+    bar.update({.total = 100000});  // drawn before the printer starts, so every print erases first
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&bar, t] {
@@ -221,15 +250,25 @@ TEST(FetchProgressBar, ConcurrentUpdatesDrawWholeFrames) {
             }
         });
     }
+    std::thread printer([&bar] {
+        for (int i = 0; i < 50; ++i) bar.print("warning");
+    });
     for (auto& th : threads) th.join();
+    printer.join();
     bar.finish();
     std::string out = mem.contents();
     // Every frame starts with '\r' and is a complete progress line (padded): no interleaving.
     std::size_t frames = 0;
+    std::size_t warnings = 0;
     for (std::size_t pos = 0; pos < out.size();) {
         ASSERT_EQ(out[pos], '\r');
         std::size_t next = out.find('\r', pos + 1);
         std::string frame = out.substr(pos + 1, (next == std::string::npos ? out.size() : next) - pos - 1);
+        if (frame == "warning\n") {
+            ++warnings;
+            pos = next == std::string::npos ? out.size() : next;
+            continue;
+        }
         EXPECT_LE(frame.size(), 99u);
         if (frame.find_first_not_of(' ') != std::string::npos) {
             EXPECT_TRUE(frame.starts_with("[")) << frame;
@@ -237,6 +276,7 @@ TEST(FetchProgressBar, ConcurrentUpdatesDrawWholeFrames) {
         }
         pos = next == std::string::npos ? out.size() : next;
     }
+    EXPECT_EQ(warnings, 50u);
     EXPECT_EQ(frames, bar.redraws());
     EXPECT_GE(frames, 20u);  // each thread alone would draw 20 times over its 2 s
 }
