@@ -470,6 +470,20 @@ TEST(Pool, GuardsAndWaitersDroppedDuringRuntimeShutdown) {
     EXPECT_EQ(script->alive(), 0);
 }
 
+TEST(PoolMultiThread, GuardsAndWaitersDroppedDuringRuntimeShutdown) {
+    auto script = std::make_shared<Script>();
+    {
+        auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+        rt.block_on([](std::shared_ptr<Script> s) -> weft::Task<> {
+            TestPool pool(TestManager{s}, sized(2));
+            for (int i = 0; i < 6; ++i) weft::spawn(use(pool, i, nullptr, 1h)).detach();
+            while (pool.status().waiting < 4) co_await weft::time::sleep(1ms);
+        }(script));
+    }  // the workers stop, then every task (holders and waiters) is destroyed here
+    EXPECT_EQ(script->alive(), 0);
+    EXPECT_EQ(script->created.load(), 2);
+}
+
 /// On the multi-thread runtime: many tasks, few objects; the limit holds and nothing leaks.
 TEST(PoolMultiThread, ManyTasksNeverExceedMaxSize) {
     auto script = std::make_shared<Script>();

@@ -34,7 +34,9 @@ struct Status {
     std::size_t max_size = 0;   ///< current limit (after `resize`)
     std::size_t size = 0;       ///< objects alive: idle, in use, or being created
     std::size_t available = 0;  ///< idle objects ready to hand out
-    std::size_t waiting = 0;    ///< `get()` calls waiting for a slot
+    /// `get()` calls waiting for a slot, counting one that was just handed a slot but has not
+    /// run yet (so `available` and `waiting` can both be non-zero for a moment).
+    std::size_t waiting = 0;
 };
 
 }  // namespace weft::pool
