@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# README command 1: installs dependencies, builds the release preset and runs the main example,
-# examples/many_requests, which starts its own local HTTP server and prints a summary.
-# Extra arguments are passed to the example.
+# README command 1: installs dependencies, builds the release preset and runs the main job,
+# `weft-fetch demo`: it starts the bundled HTTP server on 127.0.0.1, fetches a mix of 10,000
+# requests from it (some slow, some missing, a few refused or timing out) and prints the summary.
+# Extra arguments are passed to `weft-fetch demo` (e.g. -n 100000 -c 200).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
-BIN="build/release/examples/many_requests"
+BIN="build/release/tools/weft-fetch/weft-fetch"
 
 log() { printf '==> [demo] %s\n' "$*"; }
 
@@ -16,15 +17,10 @@ log "installing dependencies"
 scripts/install-deps.sh
 
 log "configuring (release preset)"
-cmake --preset release -DWEFT_BUILD_EXAMPLES=ON
+cmake --preset release
 
-log "building many_requests (-j$JOBS)"
-if ! cmake --build --preset release --parallel "$JOBS" --target many_requests; then
-    if [[ ! -f examples/many_requests.cpp ]]; then
-        echo "demo: examples/many_requests.cpp does not exist yet" >&2
-    fi
-    exit 1
-fi
+log "building weft-fetch (-j$JOBS)"
+cmake --build --preset release --parallel "$JOBS" --target weft-fetch
 
-log "running $BIN $*"
-exec "$BIN" "$@"
+log "running $BIN demo $*"
+exec "$BIN" demo "$@"
