@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -34,6 +35,7 @@ struct Script {
     std::atomic<int> recycled{0};
     std::atomic<bool> fail_create{false};
     std::atomic<bool> fail_recycle{false};
+    std::atomic<bool> throw_create{false};
     std::atomic<weft::time::Duration::rep> create_delay{0};
     std::atomic<weft::time::Duration::rep> recycle_delay{0};
     int alive() const { return created.load() - destroyed.load(); }
@@ -50,6 +52,7 @@ struct TestManager {
     weft::Task<weft::Result<Conn>> create() {
         auto s = script;
         if (auto d = s->create_delay.load(); d > 0) co_await weft::time::sleep(weft::time::Duration(d));
+        if (s->throw_create) throw std::runtime_error("manager bug");
         if (s->fail_create) co_return std::unexpected(std::make_error_code(std::errc::connection_refused));
         co_return Conn{++s->created};
     }
@@ -193,6 +196,27 @@ TEST(Pool, CreateErrorsPassThroughAndCreateTimeoutFrees) {
         auto ok = co_await pool.get();  // the slot came back each time
         EXPECT_TRUE(ok);
         EXPECT_EQ(pool.status().size, 1u);
+    }(script));
+    EXPECT_EQ(script->alive(), 0);
+}
+
+TEST(Pool, ExceptionFromCreateReachesTheCallerAndFreesTheSlot) {
+    auto rt = paused_runtime();
+    auto script = std::make_shared<Script>();
+    rt.block_on([](std::shared_ptr<Script> s) -> weft::Task<> {
+        TestPool pool(TestManager{s}, sized(1));
+        s->throw_create = true;
+        bool threw = false;
+        try {
+            (void)co_await pool.get();
+        } catch (const std::runtime_error&) {
+            threw = true;
+        }
+        EXPECT_TRUE(threw);
+        EXPECT_EQ(pool.status().size, 0u);
+        s->throw_create = false;
+        auto ok = co_await pool.get();
+        EXPECT_TRUE(ok);
     }(script));
     EXPECT_EQ(script->alive(), 0);
 }

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 #include <weft/ratelimit/ratelimit.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
+#include <weft/time/sleep.hpp>
 
 namespace {
 
@@ -121,6 +123,35 @@ TEST(KeyedRateLimiterThreads, ConcurrentChecksNeverExceedEachKeysQuota) {
     clock.advance(30ms);
     { std::jthread a(hammer, 0), b(hammer, 3); }
     for (auto& p : passed) EXPECT_EQ(p.load(), 130);
+}
+
+TEST(KeyedRateLimiterMultiThread, WaitersOnWorkersStayWithinEachKeysQuota) {
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    KeyedRateLimiter<int> limiter(Quota::per_second(1000).allow_burst(10));
+    std::atomic<int> passed[2] = {};
+    std::atomic<bool> stop{false};
+    auto worker = [](KeyedRateLimiter<int>* l, int key, std::atomic<int>* count,
+                     std::atomic<bool>* stop_flag) -> weft::Task<> {
+        while (!stop_flag->load()) {
+            co_await l->until_ready(key);
+            count->fetch_add(1);
+        }
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto main = [&]() -> weft::Task<> {
+        std::vector<weft::JoinHandle<void>> handles;
+        for (int i = 0; i < 8; ++i)
+            handles.push_back(weft::spawn(worker(&limiter, i % 2, &passed[i % 2], &stop)));
+        co_await weft::time::sleep(150ms);
+        stop.store(true);
+        for (auto& h : handles) co_await h;
+    };
+    rt.block_on(main());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (auto& p : passed) {
+        EXPECT_LE(p.load(), 10 + seconds * 1000 + 1);
+        EXPECT_GT(p.load(), 10);
+    }
 }
 
 }  // namespace
