@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,29 @@ TEST(FetchJsonLines, HostileUrlAndMessageStillMakeOneValidLine) {
     EXPECT_EQ(obj->at("url").text, "http://h/\"},{\"x\":1\n\r\x01\xEF\xBF\xBD\\");
     EXPECT_EQ(obj->at("message").text, std::string("line1\nline2\x00tail", 16) + "\xEF\xBF\xBD");
     EXPECT_EQ(obj->at("status").text, "500");
+}
+
+TEST(FetchJsonLines, RandomBytesAlwaysMakeValidJson) {
+    std::mt19937_64 rng(42);  // fixed seed: deterministic
+    for (int i = 0; i < 20'000; ++i) {
+        std::string bytes(rng() % 24, '\0');
+        for (auto& b : bytes) {
+            // Bias towards the interesting bytes: controls, quotes, backslash, UTF-8 leads.
+            static constexpr unsigned char kSpecial[] = {0x00, 0x1F, '"',  '\\', 0x7F, 0x80, 0xBF,
+                                                         0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF};
+            b = static_cast<char>(rng() % 2 ? kSpecial[rng() % sizeof(kSpecial)] : rng() % 256);
+        }
+        std::string line = to_json_line({.url = bytes, .error = ErrorKind::io, .error_message = bytes});
+        auto obj = FlatJson::parse(line);
+        ASSERT_TRUE(obj) << line;
+        // Nothing is dropped: each invalid byte becomes a 3-byte U+FFFD, valid text comes back as it was
+        // (checked exactly in the tests above).
+        const std::string& url = obj->at("url").text;
+        if (!bytes.empty()) {  // an empty message is null
+            EXPECT_EQ(url, obj->at("message").text);
+        }
+        EXPECT_GE(url.size(), bytes.size());
+    }
 }
 
 // The checker itself must reject what it is there to catch.
