@@ -12,7 +12,7 @@ namespace weft_fetch {
 /// nanoseconds in buckets that are exact below 128 ns and, above, split every power of two into
 /// 64 equal sub-buckets, so a bucket's midpoint is within 1/128 (0.8%) of any value in it.
 /// Range 0 .. 2^42 ns (73 minutes); larger values count in the last bucket. min, max, mean and
-/// count are exact.
+/// count are exact. Not synchronized: one writer, or one histogram per worker and `merge`.
 ///
 ///     weft_fetch::LatencyHistogram h;
 ///     for (double ms : {1.0, 2.0, 3.0, 400.0}) h.record(ms);

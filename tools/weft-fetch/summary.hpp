@@ -19,7 +19,7 @@ namespace weft_fetch {
 ///
 /// A request is counted either under its status code (when it succeeded: any status is a
 /// response) or under its error kind (when it failed), never both, so those two tables add up
-/// to the total.
+/// to the total. Not synchronized: one owner adds (e.g. the task that collects results).
 ///
 ///     weft_fetch::Summary summary;
 ///     summary.add(record);                       // for each finished request
@@ -56,7 +56,7 @@ public:
     const LatencyHistogram& latency() const noexcept { return latency_; }
 
 private:
-    static constexpr std::size_t kKinds = static_cast<std::size_t>(weft::http::ErrorKind::cancelled) + 1;
+    static constexpr std::size_t kKinds = static_cast<std::size_t>(weft::http::ErrorKind::invalid_request) + 1;
 
     std::uint64_t ok_ = 0;
     std::uint64_t failed_ = 0;
