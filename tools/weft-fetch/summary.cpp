@@ -120,8 +120,7 @@ void Summary::add(const RequestRecord& rec) {
         return;
     }
     ++failed_;
-    auto kind = static_cast<std::size_t>(rec.error);
-    if (kind >= kKinds) kind = static_cast<std::size_t>(ErrorKind::io);
+    const auto kind = static_cast<std::size_t>(rec.error);  // < kKinds: any byte value
     ++by_error_[kind];
     if (error_examples_[kind].empty() && !rec.error_message.empty())
         error_examples_[kind] = rec.error_message;

@@ -4,8 +4,10 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
+#include <type_traits>
 
 #include "latency_histogram.hpp"
 #include "record.hpp"
@@ -56,7 +58,9 @@ public:
     const LatencyHistogram& latency() const noexcept { return latency_; }
 
 private:
-    static constexpr std::size_t kKinds = static_cast<std::size_t>(weft::http::ErrorKind::invalid_request) + 1;
+    // One slot per value of the enum's byte, so that kinds added later get their own rows too.
+    static constexpr std::size_t kKinds =
+        std::size_t{std::numeric_limits<std::underlying_type_t<weft::http::ErrorKind>>::max()} + 1;
 
     std::uint64_t ok_ = 0;
     std::uint64_t failed_ = 0;

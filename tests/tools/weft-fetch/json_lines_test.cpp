@@ -68,7 +68,7 @@ TEST(FetchJsonLines, FailedRequestWithoutResponse) {
 }
 
 TEST(FetchJsonLines, EveryErrorKindIsItsName) {
-    for (int k = 1; k <= static_cast<int>(ErrorKind::cancelled); ++k) {
+    for (int k = 1; k <= static_cast<int>(ErrorKind::invalid_request); ++k) {
         auto kind = static_cast<ErrorKind>(k);
         auto obj = FlatJson::parse(to_json_line({.url = "u", .error = kind}));
         ASSERT_TRUE(obj) << k;

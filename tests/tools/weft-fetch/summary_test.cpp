@@ -79,6 +79,32 @@ TEST(FetchSummary, CountsAndExitCode) {
     EXPECT_EQ(s.exit_code(), 1);
 }
 
+TEST(FetchSummary, EveryErrorKindHasItsOwnRow) {
+    Summary s;
+    const int last = static_cast<int>(ErrorKind::invalid_request);
+    // (Messages built with +=: GCC 12 -O3 warns falsely, -Wrestrict, on "m" + std::to_string(k).)
+    auto message = [](int k) {
+        std::string m = "m";
+        m += std::to_string(k);
+        return m;
+    };
+    for (int k = 1; k <= last; ++k) {
+        for (int n = 0; n < k; ++n) s.add(fail(static_cast<ErrorKind>(k), message(k)));
+    }
+    auto rows = section(s.render(1.0), "Errors:");
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(last));
+    for (int k = last; k >= 1; --k) {  // most frequent first
+        auto kind = static_cast<ErrorKind>(k);
+        EXPECT_EQ(s.error_count(kind), static_cast<std::uint64_t>(k));
+        const std::string& row = rows[static_cast<std::size_t>(last - k)];
+        std::string name = "  ";
+        name += weft::http::to_string(kind);
+        name += ' ';
+        EXPECT_TRUE(row.starts_with(name)) << row;
+        EXPECT_TRUE(row.ends_with(" e.g. " + message(k))) << row;
+    }
+}
+
 TEST(FetchSummary, ExitCodeIsZeroWhenAllSucceededWhateverTheStatus) {
     Summary s;
     EXPECT_EQ(s.exit_code(), 0);  // nothing ran, nothing failed
