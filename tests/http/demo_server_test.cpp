@@ -143,11 +143,12 @@ weft::Runtime paused_runtime() { return weft::Runtime::Builder::current_thread()
 /// Runs `body(port, stats)` against serve_demo in the current runtime, then stops the server
 /// and waits for it.
 template <class F>
-Task<void> with_server(F body, DemoServerOptions options = {}) {
+Task<void> with_server(F body, DemoServerOptions options = {},
+                       std::shared_ptr<DemoServerStats> stats = nullptr) {
     auto listener = TcpListener::bind("127.0.0.1:0").value();
     std::uint16_t port = listener.local_addr()->port();
     weft::sync::CancellationToken stop;
-    auto stats = std::make_shared<DemoServerStats>();
+    if (!stats) stats = std::make_shared<DemoServerStats>();
     Task<void> serve = weft::http::serve_demo(std::move(listener), options, stop, stats);
     auto server = weft::spawn(std::move(serve));
     Task<void> client = body(port, stats);
@@ -244,18 +245,23 @@ TEST(DemoServer, EveryRouteOnOneKeepAliveConnection) {
 
 TEST(DemoServer, ManyRequestsOnOneConnection) {
     auto rt = paused_runtime();
-    rt.block_on(with_server([](std::uint16_t port, std::shared_ptr<DemoServerStats> stats) -> Task<void> {
-        auto c = co_await Client::connect(port);
-        for (int i = 0; i < 200; ++i) {
-            auto r = co_await c.get("/bytes/" + std::to_string(i));
-            if (r.error || r.body.size() != static_cast<std::size_t>(i)) {
-                ADD_FAILURE() << "request " << i;
-                co_return;
+    auto stats = std::make_shared<DemoServerStats>();
+    rt.block_on(with_server(
+        [](std::uint16_t port, std::shared_ptr<DemoServerStats> stats) -> Task<void> {
+            auto c = co_await Client::connect(port);
+            for (int i = 0; i < 200; ++i) {
+                auto r = co_await c.get("/bytes/" + std::to_string(i));
+                if (r.error || r.body.size() != static_cast<std::size_t>(i)) {
+                    ADD_FAILURE() << "request " << i;
+                    co_return;
+                }
             }
-        }
-        EXPECT_EQ(stats->requests_served.load(), 200u);
-        EXPECT_EQ(stats->connections_accepted.load(), 1u);
-    }));
+            EXPECT_EQ(stats->requests_received.load(), 200u);
+            EXPECT_EQ(stats->connections_accepted.load(), 1u);
+        },
+        {}, stats));
+    // Counted once written, which the client may see first: final once the server stopped.
+    EXPECT_EQ(stats->requests_served.load(), 200u);
 }
 
 TEST(DemoServer, PipelinedRequestsAreAnsweredInOrder) {
@@ -559,24 +565,28 @@ TEST(DemoServer, StartReportsBindErrors) {
 
 TEST(DemoServer, ServesManyClientsOnAMultiThreadRuntime) {
     auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
-    rt.block_on(with_server([](std::uint16_t port, std::shared_ptr<DemoServerStats> stats) -> Task<void> {
-        auto one = [](std::uint16_t port, int n) -> Task<int> {
-            auto c = co_await Client::connect(port);
+    auto stats = std::make_shared<DemoServerStats>();
+    rt.block_on(with_server(
+        [](std::uint16_t port, std::shared_ptr<DemoServerStats> stats) -> Task<void> {
+            auto one = [](std::uint16_t port, int n) -> Task<int> {
+                auto c = co_await Client::connect(port);
+                int ok = 0;
+                for (int i = 0; i < 20; ++i) {
+                    auto r = co_await c.get("/bytes/" + std::to_string(n * 100 + i));
+                    ok += r.body.size() == static_cast<std::size_t>(n * 100 + i) && is_generated(r.body);
+                }
+                co_return ok;
+            };
+            std::vector<weft::JoinHandle<int>> clients;
+            for (int n = 0; n < 16; ++n) clients.push_back(weft::spawn(one(port, n)));
             int ok = 0;
-            for (int i = 0; i < 20; ++i) {
-                auto r = co_await c.get("/bytes/" + std::to_string(n * 100 + i));
-                ok += r.body.size() == static_cast<std::size_t>(n * 100 + i) && is_generated(r.body);
-            }
-            co_return ok;
-        };
-        std::vector<weft::JoinHandle<int>> clients;
-        for (int n = 0; n < 16; ++n) clients.push_back(weft::spawn(one(port, n)));
-        int ok = 0;
-        for (auto& h : clients) ok += (co_await h).value_or(0);
-        EXPECT_EQ(ok, 16 * 20);
-        EXPECT_EQ(stats->requests_served.load(), 16u * 20u);
-        EXPECT_EQ(stats->connections_accepted.load(), 16u);
-    }));
+            for (auto& h : clients) ok += (co_await h).value_or(0);
+            EXPECT_EQ(ok, 16 * 20);
+            EXPECT_EQ(stats->requests_received.load(), 16u * 20u);
+            EXPECT_EQ(stats->connections_accepted.load(), 16u);
+        },
+        {}, stats));
+    EXPECT_EQ(stats->requests_served.load(), 16u * 20u);
 }
 
 }  // namespace
