@@ -15,6 +15,7 @@ namespace {
 constexpr int kMaxBar = 40;
 constexpr int kMinBar = 10;
 constexpr int kDefaultWidth = 80;
+constexpr std::string_view kLongestEta = "ETA 59m59s";  // text::eta is at most 6 characters
 
 std::string join(const std::vector<std::string>& parts) {
     std::string out;
@@ -44,7 +45,9 @@ std::string render_progress_line(const ProgressState& state, int width) {
     } else {
         parts.push_back(std::to_string(state.done) + " done");
     }
-    parts.push_back((timed ? text::fixed(rate, 1) : std::string("-")) + " req/s");
+    // The rate is padded, and the bar below leaves room for the longest ETA, so that neither
+    // the bar nor the text after it jumps about as they change from one redraw to the next.
+    parts.push_back(text::pad_left(timed ? text::fixed(rate, 1) : std::string("-"), 7) + " req/s");
     parts.push_back("errors " + std::to_string(state.errors));
     if (known) {
         std::uint64_t remaining = state.done >= state.total ? 0 : state.total - state.done;
@@ -62,7 +65,9 @@ std::string render_progress_line(const ProgressState& state, int width) {
     if (static_cast<int>(line.size()) > width) line.resize(static_cast<std::size_t>(width));
 
     // The bar takes what room is left: "[###---]  " before the text.
-    const int room = width - static_cast<int>(line.size()) - 4;
+    std::size_t text_room = line.size();
+    if (known && parts.size() == 5) text_room += kLongestEta.size() - parts.back().size();
+    const int room = width - static_cast<int>(text_room) - 4;
     if (known && room >= kMinBar) {
         const int bar = std::min(room, kMaxBar);
         const double fraction =

@@ -22,16 +22,17 @@ struct ProgressState {
 
 /// The progress line for `state`, at most `width` bytes (ASCII) and without a newline.
 ///
-/// With a known total:  `[######----]   4521/10000   45%  1234.5 req/s  errors 3  ETA 4s`
-/// With total 0:        `4521 done  1234.5 req/s  errors 3`
+/// With a known total:  `[######----]   4521/10000   45%   1234.5 req/s  errors 3  ETA 4s`
+/// With total 0:        `4521 done   1234.5 req/s  errors 3`
 ///
 /// The bar takes the room the text leaves (at most 40 columns, dropped below 10); when even the
 /// text does not fit, its least useful parts go first (ETA, errors, rate, percentage), and what
-/// remains is cut at `width`. `done` is padded to the width of `total` so the line does not
-/// jitter. The rate is done / elapsed; the ETA assumes it holds. `in_flight` is not shown here.
+/// remains is cut at `width`. So that nothing jumps about between redraws, `done` is padded to
+/// the width of `total`, the rate to 7 characters, and the bar leaves room for the longest ETA.
+/// The rate is done / elapsed; the ETA assumes it holds. `in_flight` is not shown here.
 ///
-///     render_progress_line({.done = 50, .total = 100, .elapsed_seconds = 5}, 60);
-///     // "[######-------]   50/100   50%  10.0 req/s  errors 0  ETA 5s"
+///     render_progress_line({.done = 50, .total = 100, .elapsed_seconds = 5}, 72);
+///     // "[##########----------]   50/100   50%     10.0 req/s  errors 0  ETA 5s"
 std::string render_progress_line(const ProgressState& state, int width);
 
 /// Draws the progress line on a terminal, redrawing in place with '\r'.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -23,9 +24,25 @@ const ProgressState kMidway{
 TEST(FetchProgressLine, KnownTotalWithBar) {
     EXPECT_EQ(
         render_progress_line(kMidway, 120),
-        "[##################----------------------]   4521/10000   45%  1234.5 req/s  errors 3  ETA 5s");
+        "[##################----------------------]   4521/10000   45%   1234.5 req/s  errors 3  ETA 5s");
     EXPECT_EQ(render_progress_line(kMidway, 80),
-              "[############---------------]   4521/10000   45%  1234.5 req/s  errors 3  ETA 5s");
+              "[#########-------------]   4521/10000   45%   1234.5 req/s  errors 3  ETA 5s");
+}
+
+TEST(FetchProgressLine, BarKeepsItsLengthAsRateAndEtaChange) {
+    // Same width, same total: whatever the rate and ETA, the bar and the count columns stay put.
+    std::size_t bar_length = std::string::npos;
+    for (double elapsed : {0.1, 0.5, 3.0, 40.0, 700.0, 5000.0}) {  // rates up to 9990 req/s
+        for (std::uint64_t done : {1u, 37u, 512u, 999u}) {
+            std::string line =
+                render_progress_line({.done = done, .total = 1000, .elapsed_seconds = elapsed}, 80);
+            auto end = line.find(']');
+            ASSERT_NE(end, std::string::npos) << line;
+            if (bar_length == std::string::npos) bar_length = end;
+            EXPECT_EQ(end, bar_length) << line;
+            EXPECT_EQ(line.find(" req/s"), bar_length + 27) << line;  // "]  ", count, percent, padded rate
+        }
+    }
 }
 
 TEST(FetchProgressLine, NeverWiderThanWidth) {
@@ -45,9 +62,9 @@ TEST(FetchProgressLine, NeverWiderThanWidth) {
 
 TEST(FetchProgressLine, NarrowWidthsDropTheBarThenTheLeastUsefulParts) {
     // Below 10 bar columns the bar goes; then ETA, errors, rate and percentage, in that order.
-    EXPECT_EQ(render_progress_line(kMidway, 60), " 4521/10000   45%  1234.5 req/s  errors 3  ETA 5s");
-    EXPECT_EQ(render_progress_line(kMidway, 48), " 4521/10000   45%  1234.5 req/s  errors 3");
-    EXPECT_EQ(render_progress_line(kMidway, 38), " 4521/10000   45%  1234.5 req/s");
+    EXPECT_EQ(render_progress_line(kMidway, 60), " 4521/10000   45%   1234.5 req/s  errors 3  ETA 5s");
+    EXPECT_EQ(render_progress_line(kMidway, 48), " 4521/10000   45%   1234.5 req/s  errors 3");
+    EXPECT_EQ(render_progress_line(kMidway, 38), " 4521/10000   45%   1234.5 req/s");
     EXPECT_EQ(render_progress_line(kMidway, 30), " 4521/10000   45%");
     EXPECT_EQ(render_progress_line(kMidway, 12), " 4521/10000");
     EXPECT_EQ(render_progress_line(kMidway, 5), " 4521");  // even the count is cut, not overflowed
@@ -68,19 +85,19 @@ TEST(FetchProgressLine, BarIsAtMostFortyColumnsAndFillsProportionally) {
 
 TEST(FetchProgressLine, UnknownTotalShowsCountsAndRateOnly) {
     EXPECT_EQ(render_progress_line({.done = 4521, .errors = 3, .elapsed_seconds = 4521 / 1234.5}, 80),
-              "4521 done  1234.5 req/s  errors 3");
+              "4521 done   1234.5 req/s  errors 3");
     EXPECT_EQ(render_progress_line({.done = 4521, .errors = 3, .elapsed_seconds = 4521 / 1234.5}, 20),
               "4521 done");
 }
 
 TEST(FetchProgressLine, NothingDoneYet) {
     EXPECT_EQ(render_progress_line({.done = 0, .total = 10000}, 80),
-              "[---------------------------------]      0/10000    0%  - req/s  errors 0  ETA -");
-    EXPECT_EQ(render_progress_line({.done = 0, .total = 10, .elapsed_seconds = 3}, 53),
-              "[----------]   0/10    0%  0.0 req/s  errors 0  ETA -");  // the narrowest bar
-    EXPECT_EQ(render_progress_line({.done = 0, .total = 10, .elapsed_seconds = 3}, 52),
-              " 0/10    0%  0.0 req/s  errors 0  ETA -");
-    EXPECT_EQ(render_progress_line({}, 80), "0 done  - req/s  errors 0");
+              "[----------------------]      0/10000    0%        - req/s  errors 0  ETA -");
+    EXPECT_EQ(render_progress_line({.done = 0, .total = 10, .elapsed_seconds = 3}, 62),
+              "[----------]   0/10    0%      0.0 req/s  errors 0  ETA -");  // the narrowest bar
+    EXPECT_EQ(render_progress_line({.done = 0, .total = 10, .elapsed_seconds = 3}, 61),
+              " 0/10    0%      0.0 req/s  errors 0  ETA -");
+    EXPECT_EQ(render_progress_line({}, 80), "0 done        - req/s  errors 0");
 }
 
 TEST(FetchProgressLine, EtaInSecondsMinutesAndHours) {
@@ -140,18 +157,18 @@ TEST(FetchProgressBar, DrawsWithCarriageReturnsAndErasesOnFinish) {
     MemFile mem;
     ProgressBar bar(ProgressBar::Mode::always, mem.file, 61);
     ASSERT_TRUE(bar.enabled());
-    bar.update({.done = 1000, .elapsed_seconds = 1});
-    std::string first = render_progress_line({.done = 1000, .elapsed_seconds = 1}, 60);
+    bar.update({.done = 10'000'000, .elapsed_seconds = 1});
+    std::string first = render_progress_line({.done = 10'000'000, .elapsed_seconds = 1}, 60);
     EXPECT_EQ(mem.contents(), "\r" + first);
-    bar.update({.done = 1001, .elapsed_seconds = 10});  // "100.1 req/s": one byte shorter
-    std::string second = render_progress_line({.done = 1001, .elapsed_seconds = 10}, 60);
+    bar.update({.done = 10'000'001, .elapsed_seconds = 10});  // "1000000.1 req/s": one byte shorter
+    std::string second = render_progress_line({.done = 10'000'001, .elapsed_seconds = 10}, 60);
     ASSERT_LT(second.size(), first.size());
     // The shorter line is padded with spaces over the old tail.
     EXPECT_EQ(mem.contents(), "\r" + first + "\r" + second + std::string(first.size() - second.size(), ' '));
     bar.finish();
     EXPECT_TRUE(mem.contents().ends_with(erased(second.size())));
     std::size_t before = mem.contents().size();
-    bar.update({.done = 1002, .elapsed_seconds = 20});
+    bar.update({.done = 10'000'002, .elapsed_seconds = 20});
     bar.finish();
     EXPECT_EQ(mem.contents().size(), before);  // nothing after finish
     EXPECT_EQ(bar.redraws(), 2u);
@@ -205,14 +222,22 @@ TEST(FetchProgressBar, AutomaticOnATerminalDraws) {
         bar.update({.done = 1, .total = 2, .elapsed_seconds = 1});
         EXPECT_EQ(bar.redraws(), 1u);
     }  // the destructor finishes (erases the line)
+    const std::string line = render_progress_line({.done = 1, .total = 2, .elapsed_seconds = 1}, 39);
+    const std::string expected = "\r" + line + erased(line.size());
+    // The two writes (draw, erase) may arrive in separate reads: read until all is there, or
+    // until nothing more comes for a second (then the comparison below fails).
+    std::string seen;
+    while (seen.size() < expected.size()) {
+        pollfd pfd{master, POLLIN, 0};
+        if (poll(&pfd, 1, 1000) != 1) break;
+        char buf[256];
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n <= 0) break;
+        seen.append(buf, static_cast<std::size_t>(n));
+    }
     std::fclose(tty);
-    std::string seen(512, '\0');
-    ssize_t n = read(master, seen.data(), seen.size());
     close(master);
-    ASSERT_GT(n, 0);
-    seen.resize(static_cast<std::size_t>(n));
-    std::string line = render_progress_line({.done = 1, .total = 2, .elapsed_seconds = 1}, 39);
-    EXPECT_EQ(seen, "\r" + line + erased(line.size()));
+    EXPECT_EQ(seen, expected);
 }
 
 TEST(FetchProgressBar, PrintGoesAboveTheBar) {
