@@ -11,6 +11,8 @@
 #include <weft/net/socket_addr.hpp>
 #include <weft/net/tcp_listener.hpp>
 #include <weft/net/tcp_stream.hpp>
+#include <weft/pool/pool.hpp>
+#include <weft/ratelimit/ratelimit.hpp>
 #include <weft/runtime/block_on.hpp>
 #include <weft/runtime/blocking/spawn_blocking.hpp>
 #include <weft/runtime/join_handle.hpp>

@@ -140,8 +140,11 @@ struct Session {
         if (config.rate > 0) {
             auto period =
                 std::chrono::nanoseconds(static_cast<std::int64_t>(std::max(1.0, 1e9 / config.rate)));
-            limiter =
-                std::make_unique<weft::ratelimit::RateLimiter>(weft::ratelimit::Quota::with_period(period));
+            // A burst of 20 ms worth of cells: timers fire on millisecond ticks, and without
+            // any burst every late wake-up would be rate lost for good (see ratelimit/quota.hpp).
+            auto burst = static_cast<std::uint32_t>(std::clamp(std::ceil(config.rate * 0.02), 1.0, 1e6));
+            auto quota = weft::ratelimit::Quota::with_period(period).allow_burst(burst);
+            limiter = std::make_unique<weft::ratelimit::RateLimiter>(quota);
         }
     }
 

@@ -59,7 +59,8 @@ struct Process {
     pid_t pid = -1;
     fs::path out, err;
 
-    Process(const fs::path& dir, const std::vector<std::string>& args) : out(dir / "stdout"), err(dir / "stderr") {
+    Process(const fs::path& dir, const std::vector<std::string>& args)
+        : out(dir / "stdout"), err(dir / "stderr") {
         std::vector<std::string> all{WEFT_FETCH_BIN};
         all.insert(all.end(), args.begin(), args.end());
         std::vector<char*> argv;
@@ -166,6 +167,19 @@ TEST(WeftFetchCli, CtrlCCancelsInFlightRequestsAndPrintsThePartialSummary) {
     auto records = lines_of(slurp(tmp.path / "out.jsonl"));
     EXPECT_EQ(records.size(), 5u);
     for (auto& r : records) EXPECT_NE(r.find("\"error\":\"cancelled\""), std::string::npos) << r;
+}
+
+TEST(WeftFetchCli, RateLimitsTheRequestsStarted) {
+    // 41 requests at 200/s with a burst of 20 ms worth (4 cells): the limiter cannot let them
+    // all start before (41 - 4) / 200 s = 185 ms. Only this lower bound is certain.
+    auto server = weft::http::DemoServer::start().value();
+    TempDir tmp;
+    std::vector<std::string> args{"--rate", "200/s", "--progress", "never", "-q"};
+    for (int i = 0; i < 41; ++i) args.push_back(server->url("/hello"));
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(run(tmp.path, args), 0);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 185ms);
+    EXPECT_EQ(server->requests_received(), 41u);
 }
 
 TEST(WeftFetchCli, UsageErrorsExitWith2) {
