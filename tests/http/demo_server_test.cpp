@@ -20,6 +20,7 @@
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
 
+#include "http/request_parser.hpp"
 #include "support/fd_count.hpp"
 
 namespace {
@@ -156,6 +157,93 @@ Task<void> with_server(F body, DemoServerOptions options = {},
     stop.cancel();
     auto done = co_await server;
     EXPECT_TRUE(done.has_value());
+}
+
+// The request-head parser on its own: the same verdict however the bytes arrive.
+TEST(DemoRequestParser, VerdictDoesNotDependOnHowBytesArrive) {
+    using weft::http::detail::parse_request_head;
+    using weft::http::detail::RequestHead;
+    using weft::http::detail::RequestStatus;
+    struct Case {
+        std::string bytes;
+        RequestStatus status;
+    };
+    const std::vector<Case> cases = {
+        {"GET /a?b=c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", RequestStatus::complete},
+        {"\r\nHEAD / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", RequestStatus::complete},
+        {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 7, 7\r\nExpect: 100-continue\r\n\r\n",
+         RequestStatus::complete},
+        {"PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", RequestStatus::complete},
+        {"GET / HTTP/1.1\r\nHost: x\n\r\n", RequestStatus::bad_request},
+        {"GET / HTTP/1.1\r\nHost: x\r\nA: b\rc\r\n\r\n", RequestStatus::bad_request},
+        {"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", RequestStatus::bad_request},
+        {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+         RequestStatus::bad_request},
+        {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+         RequestStatus::not_implemented},
+        {"GET / HTTP/3.0\r\nHost: x\r\n\r\n", RequestStatus::version_unsupported},
+        {"GET http://h?q HTTP/1.1\r\nHost: x\r\n\r\n", RequestStatus::bad_request},
+    };
+    for (const auto& k : cases) {
+        RequestHead whole;
+        std::size_t scanned = 0;
+        auto expected = parse_request_head(k.bytes, scanned, 16384, whole);
+        EXPECT_EQ(expected.status, k.status) << k.bytes;
+        if (expected.status == RequestStatus::complete) {
+            EXPECT_EQ(expected.head_size, k.bytes.size());
+        }
+        // Grow the buffer one byte at a time, as a slow client would, keeping `scanned`.
+        RequestHead head;
+        scanned = 0;
+        weft::http::detail::RequestParse got;
+        for (std::size_t n = 1; n <= k.bytes.size(); ++n) {
+            got = parse_request_head(std::string_view(k.bytes).substr(0, n), scanned, 16384, head);
+            if (got.status != RequestStatus::incomplete) {
+                EXPECT_TRUE(n == k.bytes.size() || got.status != RequestStatus::complete) << k.bytes;
+                break;
+            }
+        }
+        EXPECT_EQ(got.status, k.status) << k.bytes;
+        if (got.status == RequestStatus::complete) {
+            EXPECT_EQ(head.method, whole.method);
+            EXPECT_EQ(head.target, whole.target);
+            EXPECT_EQ(head.keep_alive, whole.keep_alive);
+            EXPECT_EQ(head.content_length, whole.content_length);
+            EXPECT_EQ(head.chunked, whole.chunked);
+        }
+    }
+    RequestHead head;
+    std::size_t scanned = 0;
+    std::string first = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+    std::string pipelined = first + "GET /y HTTP/1.1\r\n";  // the views point into it
+    auto r = parse_request_head(pipelined, scanned, 16384, head);
+    EXPECT_EQ(r.status, RequestStatus::complete);
+    EXPECT_EQ(r.head_size, first.size());
+    EXPECT_EQ(head.target, "/x");
+    scanned = 0;
+    r = parse_request_head("POST / HTTP/1.0\r\nContent-Length: 12\r\n\r\n", scanned, 16384, head);
+    EXPECT_EQ(r.status, RequestStatus::complete);
+    EXPECT_FALSE(head.keep_alive);
+    EXPECT_EQ(head.content_length, 12u);
+    scanned = 0;
+    r = parse_request_head("GET / HTTP/1.1\r\nHost: h\r\n\r\n", scanned, 20, head);
+    EXPECT_EQ(r.status, RequestStatus::too_large);
+}
+
+TEST(DemoServer, RequestArrivingOneByteAtATime) {
+    auto rt = paused_runtime();
+    rt.block_on(with_server([](std::uint16_t port, std::shared_ptr<DemoServerStats>) -> Task<void> {
+        auto c = co_await Client::connect(port);
+        (void)c.conn.set_nodelay(true);
+        std::string request =
+            "GET /bytes/7 HTTP/1.1\r\nHost: t\r\nX-Padding: " + std::string(5000, 'p') + "\r\n\r\n";
+        for (char ch : request) {
+            (void)co_await c.send(std::string(1, ch));
+            co_await weft::time::sleep(1ms);  // each byte its own read on the server
+        }
+        auto r = co_await c.read_response();
+        EXPECT_EQ(r.body, "ABCDEFG");
+    }));
 }
 
 TEST(DemoServer, EveryRouteOnOneKeepAliveConnection) {
