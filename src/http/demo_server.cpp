@@ -694,7 +694,9 @@ Result<std::unique_ptr<DemoServer>> DemoServer::start(DemoServerOptions options)
         server->thread_ = std::thread([options = std::move(options), stop = server->stop_token_,
                                        stats = server->stats_, bound = std::move(bound)]() mutable {
             try {
-                Runtime rt;
+                Runtime rt = options.threads > 1
+                                 ? Runtime::Builder::multi_thread().worker_threads(options.threads).build()
+                                 : Runtime::Builder::current_thread().build();
                 rt.block_on(run_thread_server(std::move(options), stop, stats, &bound));
             } catch (const std::system_error& e) {
                 try {

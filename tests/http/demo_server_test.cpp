@@ -619,6 +619,32 @@ TEST(DemoServer, StartOnItsOwnThread) {
     EXPECT_EQ(weft::test::open_fd_count(), fds);
 }
 
+TEST(DemoServer, StartWithAMultiThreadRuntime) {
+    DemoServerOptions options;
+    options.threads = 2;
+    auto server = DemoServer::start(options).value();
+    auto t = [](std::uint16_t port) -> Task<int> {
+        auto one = [](std::uint16_t port) -> Task<int> {
+            auto c = co_await Client::connect(port);
+            int ok = 0;
+            for (int i = 0; i < 10; ++i) ok += (co_await c.get("/chunked/3000")).body.size() == 3000;
+            co_return ok;
+        };
+        std::vector<weft::JoinHandle<int>> clients;
+        for (int n = 0; n < 8; ++n) clients.push_back(weft::spawn_local(one(port)));
+        int ok = 0;
+        for (auto& h : clients) ok += (co_await h).value_or(0);
+        co_return ok;
+    };
+    {
+        weft::Runtime rt;
+        EXPECT_EQ(rt.block_on(t(server->port())), 80);
+    }
+    server->stop();
+    EXPECT_EQ(server->requests_served(), 80u);
+    EXPECT_EQ(server->connections_accepted(), 8u);
+}
+
 TEST(DemoServer, StopLetsADelayedResponseFinish) {
     auto server = DemoServer::start().value();
     weft::Runtime rt;
