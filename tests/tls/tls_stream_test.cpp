@@ -8,7 +8,7 @@
 #include <weft/runtime/runtime.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
-#include <weft/tls/tls_stream.hpp>
+#include <weft/tls/tls.hpp>
 
 #include "support/fd_count.hpp"
 #include "tls/test_certs.hpp"
