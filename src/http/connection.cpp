@@ -24,7 +24,7 @@ Task<Result<void>> Connection::write_all(std::string_view bytes) {
 
 const net::TcpStream& Connection::tcp() const noexcept {
     if (auto* plain = std::get_if<net::TcpStream>(&stream_)) return *plain;
-    return const_cast<tls::TlsStream&>(std::get<tls::TlsStream>(stream_)).tcp();
+    return std::get<tls::TlsStream>(stream_).tcp();
 }
 
 bool Connection::looks_closed() const noexcept {
