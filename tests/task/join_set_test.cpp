@@ -88,6 +88,29 @@ TEST(JoinSet, WorksOnTheMultiThreadRuntime) {
     EXPECT_EQ(rt.block_on(t()), 999L * 1000 / 2);
 }
 
+weft::Task<> quick() { co_return; }
+weft::Task<> nap() { co_await wt::sleep(1h); }
+
+TEST(JoinSet, ShutdownReturnsWithFinishedAndRunningTasks) {
+    // One task already finished before shutdown (it hung here once: a GCC 12 miscompile of
+    // `while (co_await ...)`), one still sleeping: both come out, the sleeper cancelled.
+    // Paused time: a hang shows as the clock jumping to the 2 h timeout.
+    auto rt = paused();
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        weft::JoinSet<void> set;
+        set.spawn(quick());
+        set.spawn(nap());
+        co_await weft::yield_now();
+        auto shutting_down = set.shutdown();
+        auto done = co_await wt::timeout(2h, std::move(shutting_down));  // a hang fails, not stalls
+        EXPECT_TRUE(done.has_value());
+        EXPECT_TRUE(set.empty());
+        co_return wt::now() - start;
+    };
+    EXPECT_LT(rt.block_on(t()), 1s);
+}
+
 TEST(TaskTracker, WaitCompletesWhenClosedAndAllTasksAreGone) {
     auto rt = paused();
     auto t = []() -> weft::Task<bool> {

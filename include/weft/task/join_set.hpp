@@ -127,7 +127,12 @@ public:
     /// Aborts every task and waits until all have finished.
     Task<> shutdown() {
         abort_all();
-        while (co_await join_next()) {
+        // Not `while (co_await join_next())`: GCC 12 miscompiles a co_await used directly as
+        // a loop condition (the loop never saw the set drain and the task hung).
+        for (;;) {
+            auto next = join_next();
+            auto joined = co_await std::move(next);
+            if (!joined) break;
         }
     }
     /// Forgets every task, leaving them running.
