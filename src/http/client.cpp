@@ -57,17 +57,23 @@ struct Client::Impl {
         return slot;
     }
 
-    std::unique_ptr<Connection> take_idle(HostPool& pool) {
+    /// The most recently used idle connection that is still usable. `careful`: check with a
+    /// syscall that the server has not closed it, even if it was idle only briefly (a request
+    /// that may not be resent after a failure needs that; others are retried instead).
+    std::unique_ptr<Connection> take_idle(HostPool& pool, bool careful) {
         std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
         std::unique_ptr<Connection> found;
         {
             std::lock_guard lock(pool.mutex);
-            auto deadline = time::now() - options.idle_timeout;
+            auto now = time::now();
+            auto expired_before = now - options.idle_timeout;
+            auto trusted_since = now - std::chrono::milliseconds(100);
             while (!pool.idle.empty()) {
                 auto c = std::move(pool.idle.back());
                 pool.idle.pop_back();
                 idle_count.fetch_sub(1, std::memory_order_relaxed);
-                if (c->idle_since < deadline || c->looks_closed()) {
+                bool check = careful || c->idle_since < trusted_since;
+                if (c->idle_since < expired_before || (check && c->looks_closed())) {
                     expired.push_back(std::move(c));
                     continue;
                 }
@@ -210,7 +216,7 @@ Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self, Request
     const bool head_request = request.method == "HEAD";
     for (int attempt = 0;; ++attempt) {
         std::unique_ptr<Connection> conn;
-        if (options.keep_alive) conn = self->take_idle(*pool);
+        if (options.keep_alive) conn = self->take_idle(*pool, !request.is_idempotent());
         const bool reused = conn != nullptr;
         if (reused) {
             self->reused.fetch_add(1, std::memory_order_relaxed);
