@@ -156,6 +156,14 @@ struct Session {
 
 weft::Task<> until_cancelled(weft::sync::CancellationToken stop) { co_await stop.cancelled(); }
 
+weft::Result<weft::http::Request> make_request(const FetchConfig& config, std::string_view url) {
+    auto request = weft::http::Request::make(config.method, url);
+    if (!request) return request;
+    request->headers = config.headers;
+    request->body = config.data;
+    return request;
+}
+
 /// Statuses worth another try: the server said it was overloaded or its upstream failed.
 bool retryable_status(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
 
@@ -180,7 +188,10 @@ std::string save_name(const Target& target) {
     return name;
 }
 
-weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target) {
+/// Fetches one target. `prepared`, when given, is the request already built for its URL (load
+/// mode sends the same one over and over and need not parse it each time).
+weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
+                                    std::shared_ptr<const weft::http::Request> prepared = nullptr) {
     RequestRecord rec;
     if (!target.url) {
         rec.url = target.text;
@@ -190,15 +201,13 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target) {
         co_return rec;
     }
     rec.url = *target.url;
-    auto request = weft::http::Request::make(s->config.method, rec.url);
+    auto request = prepared ? weft::Result<weft::http::Request>(*prepared) : make_request(s->config, rec.url);
     if (!request) {
         rec.error = ErrorKind::invalid_request;
         rec.error_message = request.error().message();
         rec.attempts = 0;
         co_return rec;
     }
-    request->headers = s->config.headers;
-    request->body = s->config.data;
 
     const bool saving = s->config.save_dir.has_value();
     auto body = std::make_shared<std::string>();
@@ -322,6 +331,7 @@ weft::Task<> run_list(weft::Stream<Target> targets, FetchConfig config, Reporter
 namespace {
 
 struct LoadState {
+    std::shared_ptr<const weft::http::Request> request;  // null when the URL is not valid
     std::atomic<std::uint64_t> issued{0};
     std::chrono::steady_clock::time_point deadline;
     std::uint64_t limit = 0;
@@ -335,7 +345,7 @@ weft::Task<> load_worker(std::shared_ptr<Session> s, std::shared_ptr<LoadState> 
         if (load->limit && n >= load->limit) co_return;
         if (std::chrono::steady_clock::now() >= load->deadline) co_return;
         reporter->started();
-        auto fetching = fetch_one(s, Target{n, url, url});
+        auto fetching = fetch_one(s, Target{n, url, url}, load->request);
         auto rec = co_await std::move(fetching);
         reporter->finished(rec);
     }
@@ -352,6 +362,8 @@ weft::Task<> run_load(LoadPlan plan, FetchConfig config, Reporter& reporter,
     config.per_host = std::max(config.per_host, config.concurrency);
     auto session = std::make_shared<Session>(std::move(config), stop);
     auto load = std::make_shared<LoadState>();
+    if (auto request = make_request(session->config, plan.url))
+        load->request = std::make_shared<const weft::http::Request>(std::move(*request));
     load->limit = plan.requests;
     load->deadline = plan.duration.count() > 0 ? std::chrono::steady_clock::now() + plan.duration
                                                : std::chrono::steady_clock::time_point::max();
