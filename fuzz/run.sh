@@ -17,7 +17,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_EACH="${1:-20}"
 BUILD="${BUILD:-$ROOT/build/fuzz}"
 JOBS="${JOBS:-2}"
-read -r -a TARGET_LIST <<< "${TARGETS:-url response chunked request}"
+read -r -a TARGET_LIST <<< "${TARGETS:-url response chunked request request_head}"
 
 if [[ ! "$SECONDS_EACH" =~ ^[0-9]+$ ]] || (( SECONDS_EACH == 0 )); then
     echo "fuzz/run.sh: seconds must be a positive integer, got '$SECONDS_EACH'" >&2
@@ -53,7 +53,7 @@ mkdir -p "$ARTIFACTS"
 dict_for() {
     case "$1" in
         url) echo "$ROOT/fuzz/url.dict" ;;
-        response|chunked) echo "$ROOT/fuzz/http.dict" ;;
+        response|chunked|request_head) echo "$ROOT/fuzz/http.dict" ;;
         *) echo "" ;;
     esac
 }
