@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "runtime/task/dump.hpp"
+#include "runtime/thread_parker.hpp"
 
 namespace weft::detail {
 
@@ -362,32 +363,12 @@ void MultiThreadScheduler::park(Worker& w) {
 
 // ---- block_on, shutdown, metrics -----------------------------------------------------------
 
-namespace {
-class RootParker final : public Wakeable {
-public:
-    void wake_by_ref() noexcept override {
-        if (flag_.exchange(1, std::memory_order_acq_rel) == 0) flag_.notify_one();
-    }
-    void add_ref() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
-    void release() noexcept override {
-        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-    }
-    void park() noexcept {
-        while (flag_.exchange(0, std::memory_order_acq_rel) == 0) flag_.wait(0, std::memory_order_acquire);
-    }
-
-private:
-    std::atomic<std::uint32_t> flag_{0};
-    std::atomic<std::size_t> refs_{1};
-};
-}  // namespace
-
 void MultiThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<> start) {
     if (shutdown_.load()) throw std::logic_error("weft::Runtime::block_on: the runtime was shut down");
     Enter enter(this, "weft::Runtime::block_on");
-    auto* parker = new RootParker;
+    auto* parker = new ThreadParker;
     struct Release {
-        RootParker* p;
+        ThreadParker* p;
         ~Release() { p->release(); }
     } release{parker};
     root.wakeable = parker;
