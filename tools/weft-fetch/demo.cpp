@@ -6,6 +6,15 @@
 
 namespace weft_fetch {
 
+namespace {
+
+/// In every 1000 requests, these time out (delay above the demo's timeout) and these go to the
+/// closed port: the demo's deliberate failures.
+bool times_out(std::size_t k) { return k == 500 || k == 999; }
+bool refused(std::size_t k) { return k == 250 || k == 750; }
+
+}  // namespace
+
 std::vector<std::string> demo_urls(std::size_t count, std::uint16_t port, std::uint16_t closed_port) {
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
     const std::string closed = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
@@ -16,9 +25,9 @@ std::vector<std::string> demo_urls(std::size_t count, std::uint16_t port, std::u
         // 2% server errors, 10% chunked, the rest small and medium bodies.
         std::size_t k = i % 1000;
         std::string url;
-        if (k == 500 || k == 999)
-            url = base + "/delay/5000";  // longer than the demo's timeout
-        else if (k == 250 || k == 750)
+        if (times_out(k))
+            url = base + "/delay/5000";
+        else if (refused(k))
             url = closed;
         else if (k % 100 == 7)
             url = base + "/delay/" + std::to_string(100 + (i * 37) % 400);
@@ -39,14 +48,9 @@ std::vector<std::string> demo_urls(std::size_t count, std::uint16_t port, std::u
     return urls;
 }
 
-std::uint64_t demo_deliberate_failures(const std::vector<std::string>& urls) {
+std::uint64_t demo_deliberate_failures(std::size_t count) {
     std::uint64_t n = 0;
-    for (const auto& u : urls) {
-        std::size_t path = u.find('/', std::string_view("http://").size());
-        std::string_view p =
-            path == std::string::npos ? std::string_view() : std::string_view(u).substr(path);
-        if (p == "/delay/5000" || p == "/") ++n;  // only the closed-port URLs have the bare "/"
-    }
+    for (std::size_t i = 0; i < count; ++i) n += times_out(i % 1000) || refused(i % 1000);
     return n;
 }
 

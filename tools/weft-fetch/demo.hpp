@@ -16,9 +16,9 @@ namespace weft_fetch {
 ///     auto urls = weft_fetch::demo_urls(10000, server->port(), closed_port);
 std::vector<std::string> demo_urls(std::size_t count, std::uint16_t port, std::uint16_t closed_port);
 
-/// How many of `urls` (a `demo_urls` list) fail on purpose: those that time out under the
+/// How many of the first `count` demo requests fail on purpose: those that time out under the
 /// demo's 2 s timeout and those sent to the closed port.
-std::uint64_t demo_deliberate_failures(const std::vector<std::string>& urls);
+std::uint64_t demo_deliberate_failures(std::size_t count);
 
 /// A local port where nothing listens (bound, then closed, so nothing else took it meanwhile
 /// unless by chance); 0 if none could be found.

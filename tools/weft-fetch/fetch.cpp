@@ -304,6 +304,17 @@ weft::Task<> tick_forever(Reporter& reporter) {
     }
 }
 
+/// Runs `work` to its end, redrawing the progress bar meanwhile if there is one (without a bar
+/// no timer wakes the run every 100 ms for nothing).
+weft::Task<> with_progress(weft::Task<> work, Reporter& reporter) {
+    if (!reporter.draws_progress()) {
+        co_await std::move(work);
+        co_return;
+    }
+    auto ticking = tick_forever(reporter);
+    co_await weft::select(std::move(work), std::move(ticking));
+}
+
 weft::Task<> drain(weft::Stream<RequestRecord> results, Reporter& reporter) {
     while (auto rec = co_await results.next()) reporter.finished(*rec);
 }
@@ -324,8 +335,8 @@ weft::Task<> run_list(weft::Stream<Target> targets, FetchConfig config, Reporter
     auto results = weft::stream::buffer_unordered(weft::stream::map(std::move(targets), std::move(start_one)),
                                                   std::max<std::size_t>(session->config.concurrency, 1));
     auto draining = drain(std::move(results), reporter);
-    auto ticking = tick_forever(reporter);
-    co_await weft::select(std::move(draining), std::move(ticking));
+    auto running = with_progress(std::move(draining), reporter);
+    co_await std::move(running);
 }
 
 namespace {
@@ -371,8 +382,8 @@ weft::Task<> run_load(LoadPlan plan, FetchConfig config, Reporter& reporter,
     for (std::size_t i = 0; i < std::max<std::size_t>(session->config.concurrency, 1); ++i)
         workers.push_back(weft::spawn(load_worker(session, load, plan.url, &reporter), "load"));
     auto joining = join_all_workers(std::move(workers));
-    auto ticking = tick_forever(reporter);
-    co_await weft::select(std::move(joining), std::move(ticking));
+    auto running = with_progress(std::move(joining), reporter);
+    co_await std::move(running);
 }
 
 }  // namespace weft_fetch

@@ -63,6 +63,8 @@ public:
     void finished(const RequestRecord& record);
     /// Redraws the progress bar (it throttles itself).
     void tick();
+    /// Whether there is a progress bar to keep redrawing while nothing finishes.
+    bool draws_progress() const noexcept { return progress_ != nullptr; }
 
     const Summary& summary() const noexcept { return summary_; }
     double elapsed_seconds() const;

@@ -231,7 +231,7 @@ int run(Cli& cli, Mode mode) {
         }
         server = std::move(*started);
         urls = weft_fetch::demo_urls(cli.demo_requests, server->port(), weft_fetch::find_closed_port());
-        deliberate_failures = weft_fetch::demo_deliberate_failures(urls);
+        deliberate_failures = weft_fetch::demo_deliberate_failures(urls.size());
         if (!cli.quiet)
             std::fprintf(
                 report,
