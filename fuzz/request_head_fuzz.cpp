@@ -36,7 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     RequestParse at_once = parse_request_head(input, scanned, max_head, whole);
     if (at_once.status == RequestStatus::complete) {
         FUZZ_CHECK(at_once.head_size > 0 && at_once.head_size <= input.size());
-        FUZZ_CHECK(!whole.target.empty() && whole.target.front() == '/');
+        // Origin-form, or the asterisk-form that only OPTIONS may use.
+        FUZZ_CHECK(!whole.target.empty() &&
+                   (whole.target.front() == '/' || (whole.target == "*" && whole.method == "OPTIONS")));
         FUZZ_CHECK(!(whole.chunked && whole.content_length != 0));
     }
 

@@ -43,8 +43,9 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept {
     return true;
 }
 
-/// Reduces an absolute-form target ("http://host/path?q") to its path and query.
-bool origin_form(std::string_view& target) noexcept {
+/// Reduces an absolute-form target ("http://host/path?q") to its path and query. The
+/// asterisk-form ("OPTIONS * HTTP/1.1") is kept as it is, and only for OPTIONS (RFC 9112 §3.2.4).
+bool origin_form(std::string_view method, std::string_view& target) noexcept {
     if (target.front() == '/') return true;
     std::size_t skip = 0;
     if (target.size() >= 7 && iequals(target.substr(0, 7), "http://"))
@@ -52,7 +53,7 @@ bool origin_form(std::string_view& target) noexcept {
     else if (target.size() >= 8 && iequals(target.substr(0, 8), "https://"))
         skip = 8;
     else
-        return target == "*";
+        return target == "*" && method == "OPTIONS";
     auto slash = target.find('/', skip);
     auto query = target.find('?', skip);
     if (query < slash) return false;  // "http://host?q": no path to point into
@@ -73,7 +74,7 @@ RequestStatus parse_request_line(std::string_view line, RequestHead& out) noexce
         auto u = static_cast<unsigned char>(c);
         if (u <= 0x20 || u >= 0x7f) return RequestStatus::bad_request;
     }
-    if (!origin_form(out.target)) return RequestStatus::bad_request;
+    if (!origin_form(out.method, out.target)) return RequestStatus::bad_request;
     std::string_view version = line.substr(sp2 + 1);
     if (version.size() != 8 || !version.starts_with("HTTP/") || !is_digit(version[5]) || version[6] != '.' ||
         !is_digit(version[7]))

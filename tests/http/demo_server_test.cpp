@@ -183,6 +183,8 @@ TEST(DemoRequestParser, VerdictDoesNotDependOnHowBytesArrive) {
          RequestStatus::not_implemented},
         {"GET / HTTP/3.0\r\nHost: x\r\n\r\n", RequestStatus::version_unsupported},
         {"GET http://h?q HTTP/1.1\r\nHost: x\r\n\r\n", RequestStatus::bad_request},
+        {"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", RequestStatus::complete},
+        {"GET * HTTP/1.1\r\nHost: x\r\n\r\n", RequestStatus::bad_request},  // '*' is OPTIONS only
     };
     for (const auto& k : cases) {
         RequestHead whole;
