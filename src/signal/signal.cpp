@@ -39,7 +39,9 @@ Registry& registry() {
 
 extern "C" void on_signal(int signo) {
     int saved = errno;
-    int fd = registry().pipe_write.load(std::memory_order_relaxed);
+    // Acquire pairs with the store after pipe2: the fd's creation happens-before this write
+    // (ThreadSanitizer reports the write as a race on the fd otherwise).
+    int fd = registry().pipe_write.load(std::memory_order_acquire);
     if (fd >= 0) {
         auto byte = static_cast<unsigned char>(signo);
         [[maybe_unused]] auto r = ::write(fd, &byte, 1);  // full pipe: deliveries coalesce anyway
