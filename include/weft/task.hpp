@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <weft/detail/frame_cache.hpp>
 #include <weft/runtime/context.hpp>
 
 namespace weft {
@@ -19,6 +20,11 @@ class TaskPromiseBase {
 public:
     TaskContext* context = nullptr;
     std::coroutine_handle<> continuation;
+
+    // Frames come from the per-thread block cache: a spawn or call that finishes leaves its
+    // frame for the next one on that thread.
+    static void* operator new(std::size_t size) { return FrameCache::allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { FrameCache::deallocate(p, size); }
 
     std::suspend_always initial_suspend() noexcept { return {}; }
 

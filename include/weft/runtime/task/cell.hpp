@@ -38,6 +38,9 @@ public:
 
     static TaskCell* from(TaskHeader* h) noexcept { return static_cast<TaskCell*>(h); }
 
+    static void* operator new(std::size_t size) { return FrameCache::allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { FrameCache::deallocate(p, size); }
+
     /// The output, once the header says COMPLETE; read by the single JoinHandle.
     Output take_output() { return std::move(*output_); }
 
