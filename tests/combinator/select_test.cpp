@@ -7,6 +7,8 @@
 #include <weft/combinator/select.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
+#include <weft/sync/cancellation_token.hpp>
+#include <weft/sync/mpsc.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
 
@@ -89,6 +91,39 @@ TEST(Select, DestroyingAPendingSelectDestroysEveryBranch) {
     EXPECT_TRUE(rt.block_on(t()));
     EXPECT_EQ(*destroyed, 2);
     EXPECT_EQ(rt.metrics().active_timers, 0u);
+}
+
+// The doc comment's shape: awaiters that cannot move (a receive, cancelled()) are named and
+// passed as lvalues; the loser unregisters, so its message stays in the channel.
+TEST(Select, NamedReceiveAgainstCancellationLosesNoMessage) {
+    auto rt = paused();
+    auto [tx, rx] = weft::sync::mpsc::channel<int>(4);
+    weft::sync::CancellationToken shutdown;
+    auto t = [&]() -> weft::Task<std::string> {
+        std::string log;
+        {
+            auto message = rx.recv();
+            auto stopping = shutdown.cancelled();
+            auto first = [&]() -> weft::Task<> {
+                co_await wt::sleep(5ms);
+                shutdown.cancel();
+            };
+            auto canceller = weft::spawn(first());
+            auto r = co_await weft::select(message, stopping);
+            log += r.index() == 1 ? "stopped;" : "message;";
+            (void)co_await canceller;
+        }
+        (void)co_await tx.send(7);
+        auto message = rx.recv();  // the earlier losing receive took nothing
+        auto stopping = shutdown.cancelled();
+        auto r = co_await weft::select(message, stopping);  // both ready: the first wins
+        if (r.index() == 0) {
+            auto got = std::get<0>(std::move(r));
+            log += got ? std::to_string(*got) : "closed";
+        }
+        co_return log;
+    };
+    EXPECT_EQ(rt.block_on(t()), "stopped;7");
 }
 
 TEST(Join, WaitsForAllAndKeepsOrder) {

@@ -61,10 +61,14 @@ private:
 /// Runs the tasks concurrently within the awaiting task and completes with the first to finish;
 /// the others are cancelled (destroyed) before it returns.
 ///
-///     auto r = co_await weft::select(rx.recv(), shutdown.cancelled());
+///     auto message = rx.recv();
+///     auto stopping = shutdown.cancelled();
+///     auto r = co_await weft::select(message, stopping);
 ///     if (r.index() == 1) co_return;   // shutting down
 ///
 /// Branches may be `Task`s or any other awaitable (a `Sleep`, a `Timeout`, a channel receive).
+/// Awaiters that register themselves somewhere (a channel receive, `cancelled()`) cannot move:
+/// name them and pass the variables, as above, or pass a `Task` that awaits them.
 template <class... As>
 requires(sizeof...(As) >= 1) auto select(As&&... branches) {
     return Select<detail::TaskValue<As>...>(detail::into_task(std::forward<As>(branches))...);

@@ -26,8 +26,12 @@ auto into_task(A&& a) {
         return std::forward<A>(a);
     else if constexpr (std::is_lvalue_reference_v<A>)
         return wrap_awaitable_ref(a);
-    else
+    else {
+        static_assert(std::is_move_constructible_v<std::remove_cvref_t<A>>,
+                      "this awaiter cannot move (it registers itself where its event will find it): "
+                      "name it and pass the variable, e.g. `auto r = rx.recv(); select(r, ...)`");
         return wrap_awaitable(std::move(a));
+    }
 }
 
 template <class A>
