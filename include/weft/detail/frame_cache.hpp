@@ -36,18 +36,21 @@ public:
     static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
 
     static void* allocate(std::size_t size) {
-#if WEFT_FRAME_CACHE_ENABLED
         if (size <= kMaxBlock && size != 0) {
             const std::size_t cls = (size - 1) / kGranule;
+#if WEFT_FRAME_CACHE_ENABLED
             Lists& l = lists_;
             if (Block* b = l.head[cls]) {
                 l.head[cls] = b->next;
                 l.cached_bytes -= (cls + 1) * kGranule;
                 return b;
             }
+#endif
+            // Whole classes even with the cache off: a program whose parts are built with and
+            // without sanitizers may free this block into a cache that hands it out again for
+            // any size of its class.
             return ::operator new((cls + 1) * kGranule);
         }
-#endif
         return ::operator new(size);
     }
 
