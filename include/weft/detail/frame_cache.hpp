@@ -54,7 +54,7 @@ public:
         return ::operator new(size);
     }
 
-    static void deallocate(void* p, std::size_t size) noexcept {
+    static void deallocate(void* p, [[maybe_unused]] std::size_t size) noexcept {
 #if WEFT_FRAME_CACHE_ENABLED
         if (size <= kMaxBlock && size != 0) {
             const std::size_t cls = (size - 1) / kGranule;
