@@ -762,9 +762,15 @@ TEST(MpscMultiThread, AbortsRacingSlotGrantsNeitherLoseMessagesNorLeakSlots) {
         std::atomic<long> sent_sum{0};
         std::atomic<int> tickets{0};
         std::atomic<int> received{0};
+        std::atomic<int> finished{0};  // senders done, sent or aborted
         std::vector<std::atomic<int>> order = std::vector<std::atomic<int>>(senders);
     } sh;
+    struct CountsFinish {
+        std::atomic<int>* finished;
+        ~CountsFinish() { finished->fetch_add(1); }  // runs when an abort destroys the frame too
+    };
     auto sender = [](mpsc::Sender<int> tx, int v, Shared* sh) -> weft::Task<> {
+        CountsFinish counts{&sh->finished};
         sh->order[sh->tickets.fetch_add(1)].store(v);  // about the order they queue in
         auto r = co_await tx.send(v);
         if (r) {
@@ -796,7 +802,13 @@ TEST(MpscMultiThread, AbortsRacingSlotGrantsNeitherLoseMessagesNorLeakSlots) {
             int before = sh.received.load();
             (void)go.send(0);
             if (i % 2 == 0) hs[sh.order[i + 2].load()].abort();  // the likely head of the queue
-            while (sh.received.load() == before) co_await weft::yield_now();
+            // Every abort that lands before its send leaves one message fewer than rounds: once
+            // all senders are done and everything sent has arrived, nothing more will come.
+            auto drained = [&] {
+                return sh.finished.load() == senders && sh.received.load() == sh.sent.load();
+            };
+            while (sh.received.load() == before && !drained()) co_await weft::yield_now();
+            if (drained()) break;
         }
         go = {};  // the consumer runs free from here
         for (auto& h : hs) (void)co_await h;
