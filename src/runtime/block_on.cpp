@@ -8,12 +8,8 @@ namespace weft::detail {
 void block_on_plain(TaskContext& root, std::coroutine_handle<> start) {
     // Refuse on a runtime thread, with the same explanation as Runtime::block_on.
     RuntimeCore::Enter check(nullptr, "weft::block_on");
-    auto* parker = new ThreadParker;
-    root.wakeable = parker;
-    struct Release {
-        ThreadParker* p;
-        ~Release() { p->release(); }
-    } release{parker};
+    auto parker = ThreadParker::create();
+    root.wakeable = parker.get();
     for (;;) {
         root.poll(start);
         if (start.done()) return;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <weft/runtime/context.hpp>
 
@@ -16,7 +17,15 @@ namespace weft::detail {
 /// syscall it does not, so a program under TSan whose main thread parked in block_on never saw
 /// its SIGINT handler run (weft's signal delivery, and so Ctrl-C handling, hung).
 class ThreadParker final : public Wakeable {
+    struct DropRef {
+        void operator()(ThreadParker* p) const noexcept { p->release(); }
+    };
+
 public:
+    /// The block_on thread's reference; wakers add their own.
+    using Owner = std::unique_ptr<ThreadParker, DropRef>;
+    static Owner create() { return Owner(new ThreadParker); }
+
     void wake_by_ref() noexcept override {
         {
             std::lock_guard lock(mutex_);

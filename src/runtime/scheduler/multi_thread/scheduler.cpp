@@ -366,12 +366,8 @@ void MultiThreadScheduler::park(Worker& w) {
 void MultiThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<> start) {
     if (shutdown_.load()) throw std::logic_error("weft::Runtime::block_on: the runtime was shut down");
     Enter enter(this, "weft::Runtime::block_on");
-    auto* parker = new ThreadParker;
-    struct Release {
-        ThreadParker* p;
-        ~Release() { p->release(); }
-    } release{parker};
-    root.wakeable = parker;
+    auto parker = ThreadParker::create();
+    root.wakeable = parker.get();
     for (;;) {
         root.poll(start);
         if (start.done()) return;
