@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,7 @@
 #include <weft/runtime/block_on.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
+#include <weft/time/timeout.hpp>
 
 #include "support/live_tasks.hpp"
 
@@ -138,6 +140,26 @@ TEST(SchedulerStress, StealingUnderASpawnStormLosesNoTask) {
     };
     constexpr long n = 8000;
     EXPECT_EQ(rt.block_on(root()), n * (n - 1) / 2);
+}
+
+// Spawns from outside the workers, each awaited under a timeout registered from the same
+// thread: registering the timer interrupts the worker blocked in the driver, which then finds
+// nothing for itself and parks again, just as the spawn's notification looks for a sleeper.
+// Every spawn must still run. (A notifier that took a worker off the sleepers list between its
+// two checks once leaked the "searching" count; from then on notify_parked believed someone was
+// searching and woke nobody, stranding the inject queue.)
+TEST(SchedulerStress, RemoteSpawnsRacingDriverWakeupsAreNeverStranded) {
+    using namespace std::chrono_literals;
+    auto rt = multi(2);
+    auto root = []() -> weft::Task<int> {
+        for (int i = 0; i < 4000; ++i) {
+            auto h = weft::spawn([]() -> weft::Task<> { co_return; }());
+            auto joined = co_await weft::time::timeout(10s, h);
+            if (!joined) co_return i;  // stranded: the timeout fired first
+        }
+        co_return -1;
+    };
+    EXPECT_EQ(rt.block_on(root()), -1) << "a spawn from outside the workers was never run";
 }
 
 TEST(SchedulerStress, ShutdownWhileOtherThreadsKeepWaking) {

@@ -190,17 +190,17 @@ bool MultiThreadScheduler::transition_to_parked(Worker& w, bool searching) {
     return last_searcher;
 }
 
-bool MultiThreadScheduler::transition_from_parked(Worker& w) {
+MultiThreadScheduler::Wakeup MultiThreadScheduler::transition_from_parked(Worker& w) {
     std::lock_guard lock(sleepers_mutex_);
-    if (!w.sleeping) return true;  // a notifier took us off the list and counted us searching
+    if (!w.sleeping) return Wakeup::notified;  // a notifier took us off the list, counted us searching
     if (w.queue.empty() && !w.lifo.load(std::memory_order_acquire) &&
         !shutdown_.load(std::memory_order_acquire))
-        return false;  // spurious, or the driver turned with nothing for us: stay parked
+        return Wakeup::stay_parked;  // spurious, or the driver turned with nothing for us
     // The driver woke tasks onto our own queue: wake up to run them.
     sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
     w.sleeping = false;
     num_unparked_.fetch_add(1, std::memory_order_seq_cst);
-    return false;
+    return Wakeup::own_work;
 }
 
 bool MultiThreadScheduler::has_work_anywhere() const noexcept {
@@ -352,12 +352,21 @@ void MultiThreadScheduler::park(Worker& w) {
     }
     while (!shutdown_.load(std::memory_order_acquire)) {
         w.parker.park([&](Parker& p) { return drive(w, p); });
-        if (transition_from_parked(w)) {
-            w.searching = true;
-            return;
+        // Every way out goes through transition_from_parked: a notifier that takes this worker
+        // off the sleepers list also counts it as searching, and a worker that left without
+        // knowing it would never give that count back (notify_parked would then see a searcher
+        // forever and wake nobody: tasks stranded in the inject queue, a hang seen under TSan).
+        // A notification that arrives after this check leaves the parker NOTIFIED, so the next
+        // park returns at once and the check runs again.
+        switch (transition_from_parked(w)) {
+            case Wakeup::notified:
+                w.searching = true;
+                return;
+            case Wakeup::own_work:
+                return;
+            case Wakeup::stay_parked:
+                break;
         }
-        std::lock_guard lock(sleepers_mutex_);
-        if (!w.sleeping) return;
     }
 }
 

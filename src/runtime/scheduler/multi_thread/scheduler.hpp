@@ -89,7 +89,8 @@ private:
     bool transition_to_searching() noexcept;
     bool transition_from_searching() noexcept;  // true: was the last searcher
     bool transition_to_parked(Worker& w, bool searching);
-    bool transition_from_parked(Worker& w);  // true: woken by a notification (now searching)
+    enum class Wakeup { stay_parked, notified, own_work };
+    Wakeup transition_from_parked(Worker& w);  // notified: a notifier counted it as searching
 
     MultiThreadConfig config_;
     io::detail::IoDriver io_;
