@@ -311,8 +311,13 @@ void MultiThreadScheduler::run_task(Worker& w, TaskHeader* task) {
         TaskHeader* next = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
         if (!next) break;
         if (lifo_polls >= max_lifo_polls || coop::budget == 0) {
+            // Behind the others on this worker's queue. A sleeper is woken only if there are
+            // others: one task alone this worker runs next, and waking a thief for it made a
+            // spawn chain hop between cores on every fourth link (the monitor still wakes a
+            // sleeper if this worker then gets stuck in a long poll).
+            const bool others_waiting = !w.queue.empty();
             push_local(w, next);
-            notify_parked();
+            if (others_waiting) notify_parked();
             break;
         }
         poll_one(w, next);
