@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <weft/combinator/select.hpp>
 #include <weft/ratelimit/rate_limiter.hpp>
@@ -201,25 +202,34 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
         co_return rec;
     }
     rec.url = *target.url;
-    auto request = prepared ? weft::Result<weft::http::Request>(*prepared) : make_request(s->config, rec.url);
-    if (!request) {
-        rec.error = ErrorKind::invalid_request;
-        rec.error_message = request.error().message();
-        rec.attempts = 0;
-        co_return rec;
+    std::optional<weft::http::Request> built;  // only when no prepared request was given
+    if (!prepared) {
+        auto made = make_request(s->config, rec.url);
+        if (!made) {
+            rec.error = ErrorKind::invalid_request;
+            rec.error_message = made.error().message();
+            rec.attempts = 0;
+            co_return rec;
+        }
+        built.emplace(std::move(*made));
     }
+    const weft::http::Request& request = prepared ? *prepared : *built;
 
+    // What the body sink saw, in this frame: every send completes or is destroyed before the
+    // frame moves on, and a sink that captures only a pointer needs no allocation of its own.
+    struct Received {
+        std::string body;
+        std::uint64_t bytes = 0;
+    } received;
     const bool saving = s->config.save_dir.has_value();
-    auto body = std::make_shared<std::string>();
-    auto bytes = std::make_shared<std::uint64_t>(0);
     auto start = std::chrono::steady_clock::now();
     for (unsigned attempt = 1;; ++attempt) {
         rec.attempts = attempt;
         rec.status = 0;
         rec.error = ErrorKind::none;
         rec.error_message.clear();
-        body->clear();
-        *bytes = 0;
+        received.body.clear();
+        received.bytes = 0;
         if (s->limiter) {
             auto ready = s->limiter->until_ready();
             auto interrupt = until_cancelled(s->stop);
@@ -230,12 +240,12 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
                 break;
             }
         }
-        weft::http::BodySink sink = [body, bytes, saving](std::string_view piece) -> weft::Result<void> {
-            *bytes += piece.size();
-            if (saving) body->append(piece);
+        weft::http::BodySink sink = [into = &received, saving](std::string_view piece) -> weft::Result<void> {
+            into->bytes += piece.size();
+            if (saving) into->body.append(piece);
             return {};
         };
-        auto sending = s->client.send(*request, std::move(sink));
+        auto sending = s->client.send(request, std::move(sink));
         auto interrupt = until_cancelled(s->stop);
         auto raced = co_await weft::select(std::move(sending), std::move(interrupt));
         if (raced.index() == 1) {
@@ -247,7 +257,7 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
         bool retry = false;
         if (head) {
             rec.status = head->status();
-            rec.bytes = *bytes;
+            rec.bytes = received.bytes;
             retry = retryable_status(rec.status);
         } else {
             rec.error = weft::http::classify(head.error());
@@ -264,9 +274,9 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
 
     if (saving && rec.ok()) {
         auto path = *s->config.save_dir / save_name(target);
-        auto write_file = [path, body]() -> std::string {
+        auto write_file = [path, body = std::move(received.body)]() -> std::string {
             std::ofstream out(path, std::ios::binary | std::ios::trunc);
-            out.write(body->data(), static_cast<std::streamsize>(body->size()));
+            out.write(body.data(), static_cast<std::streamsize>(body.size()));
             out.close();
             return out ? std::string() : "cannot write " + path.string();
         };
