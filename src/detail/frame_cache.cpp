@@ -1,26 +1,136 @@
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <utility>
 #include <weft/detail/frame_cache.hpp>
 
 namespace weft::detail {
 
 constinit thread_local FrameCache::Lists FrameCache::lists_{};
 
+namespace {
+
+// The depot: per class, a stack of full batches. A thread takes the lock once per `kBatch`
+// blocks. Constant-initialised and trivially destructible, so threads that exit after main
+// returns can still use it.
+struct DepotClass {
+    std::mutex mutex;
+    void* batches = nullptr;  // first blocks of the batches, linked through `next_batch`
+};
+constinit std::array<DepotClass, FrameCache::kClasses> depot{};
+constinit std::atomic<std::size_t> depot_bytes_total{0};
+
+}  // namespace
+
+std::size_t FrameCache::depot_bytes() noexcept { return depot_bytes_total.load(std::memory_order_relaxed); }
+
+void* FrameCache::refill(std::size_t cls) noexcept {
+    Lists& l = lists_;
+    if (l.state == State::dead) return nullptr;  // exiting: nobody would drain the list again
+    if (depot_bytes_total.load(std::memory_order_relaxed) == 0) return nullptr;
+    Block* batch;
+    {
+        DepotClass& d = depot[cls];
+        std::lock_guard lock(d.mutex);
+        batch = static_cast<Block*>(d.batches);
+        if (!batch) return nullptr;
+        d.batches = batch->next_batch;
+    }
+    const std::size_t bytes = (cls + 1) * kGranule;
+    depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
+    if (l.state == State::fresh) adopt_thread();
+    // The first block is returned, the other kBatch - 1 become this thread's list.
+    l.head[cls] = batch->next;
+    l.count[cls] = kBatch - 1;
+    l.cached_bytes += (kBatch - 1) * bytes;
+    return batch;
+}
+
+namespace {
+
+void free_chain(void* first) noexcept {
+    struct Link {
+        Link* next;
+    };
+    for (auto* b = static_cast<Link*>(first); b;) {
+        Link* next = b->next;
+        ::operator delete(b);
+        b = next;
+    }
+}
+
+}  // namespace
+
+void FrameCache::overflow(std::size_t cls) noexcept {
+    Lists& l = lists_;
+    const std::size_t bytes = (cls + 1) * kGranule;
+    if (l.count[cls] < kBatch) {
+        // Over the thread's total with only a few blocks of this class: free the newest.
+        Block* b = l.head[cls];
+        l.head[cls] = b->next;
+        --l.count[cls];
+        l.cached_bytes -= bytes;
+        ::operator delete(b);
+        return;
+    }
+    // Detach the newest kBatch blocks as one batch.
+    Block* first = l.head[cls];
+    Block* last = first;
+    for (std::uint32_t i = 1; i < kBatch; ++i) last = last->next;
+    l.head[cls] = last->next;
+    last->next = nullptr;
+    l.count[cls] -= kBatch;
+    l.cached_bytes -= kBatch * bytes;
+
+    const std::size_t batch_bytes = kBatch * bytes;
+    if (depot_bytes_total.fetch_add(batch_bytes, std::memory_order_relaxed) + batch_bytes > kMaxDepotBytes) {
+        depot_bytes_total.fetch_sub(batch_bytes, std::memory_order_relaxed);
+        free_chain(first);  // the depot is full: back to the heap
+        return;
+    }
+    DepotClass& d = depot[cls];
+    std::lock_guard lock(d.mutex);
+    first->next_batch = static_cast<Block*>(d.batches);
+    d.batches = first;
+}
+
 void FrameCache::trim() noexcept {
     Lists& l = lists_;
-    for (auto*& head : l.head) {
-        while (Block* b = head) {
-            head = b->next;
-            ::operator delete(b);
-        }
+    for (std::size_t cls = 0; cls < kClasses; ++cls) {
+        free_chain(l.head[cls]);
+        l.head[cls] = nullptr;
+        l.count[cls] = 0;
     }
     l.cached_bytes = 0;
+    for (std::size_t cls = 0; cls < kClasses; ++cls) {
+        void* batches;
+        {
+            std::lock_guard lock(depot[cls].mutex);
+            batches = std::exchange(depot[cls].batches, nullptr);
+        }
+        for (auto* b = static_cast<Block*>(batches); b;) {
+            Block* next = b->next_batch;
+            depot_bytes_total.fetch_sub(kBatch * (cls + 1) * kGranule, std::memory_order_relaxed);
+            free_chain(b);
+            b = next;
+        }
+    }
 }
 
 void FrameCache::adopt_thread() noexcept {
-    // Drains the lists when the thread exits; frees after that go straight to the heap.
+    // At thread exit the lists move to the depot, in batches (the remainder to the heap);
+    // frees after that go straight to the heap.
     struct ExitHook {
         ~ExitHook() {
-            trim();
-            lists_.state = State::dead;
+            Lists& l = lists_;
+            for (std::size_t cls = 0; cls < kClasses; ++cls) {
+                while (l.count[cls] >= kBatch) overflow(cls);
+                free_chain(l.head[cls]);
+                l.head[cls] = nullptr;
+                l.count[cls] = 0;
+            }
+            l.cached_bytes = 0;
+            l.state = State::dead;
         }
     };
     thread_local ExitHook hook;  // constructed on first use, which registers its destructor

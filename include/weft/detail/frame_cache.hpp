@@ -4,10 +4,14 @@
 // coroutine frames and task cells. A spawn that completes hands its two blocks back to the
 // thread that freed them, and the next spawn there takes them without calling malloc.
 //
-// Blocks are rounded up to 16-byte classes up to 512 bytes; each thread keeps at most
-// `kMaxCachedBytes` cached and gives the rest to the global heap. A block freed on another
-// thread than the one that allocated it simply joins that thread's lists (all blocks come from
-// `::operator new`, so any thread may eventually return them to the heap).
+// Blocks are rounded up to 16-byte classes up to 512 bytes. A thread keeps at most
+// `kMaxListBlocks` per class and `kMaxCachedBytes` in all; beyond that it moves `kBatch`
+// blocks at once to a shared depot, where a thread whose list is empty takes a batch before it
+// calls malloc. The depot is what makes tasks spawned on one thread and finished on another
+// cheap: without it the finishing thread frees into the spawner's malloc arena (a lock taken
+// per block by both threads: the multi-thread spawn benchmarks spent most of their time in
+// futex calls). The depot holds at most `kMaxDepotBytes`; the rest goes back to the heap.
+// A thread that exits moves its lists to the depot.
 //
 // Under AddressSanitizer the cache is bypassed, so a use of a destroyed frame is still reported.
 
@@ -34,6 +38,9 @@ public:
     static constexpr std::size_t kMaxBlock = 512;
     static constexpr std::size_t kClasses = kMaxBlock / kGranule;
     static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
+    static constexpr std::uint32_t kBatch = 32;
+    static constexpr std::uint32_t kMaxListBlocks = 2 * kBatch;
+    static constexpr std::size_t kMaxDepotBytes = 8 * 1024 * 1024;
 
     static void* allocate(std::size_t size) {
         if (size <= kMaxBlock && size != 0) {
@@ -42,9 +49,11 @@ public:
             Lists& l = lists_;
             if (Block* b = l.head[cls]) {
                 l.head[cls] = b->next;
+                --l.count[cls];
                 l.cached_bytes -= (cls + 1) * kGranule;
                 return b;
             }
+            if (void* p = refill(cls)) return p;
 #endif
             // Whole classes even with the cache off: a program whose parts are built with and
             // without sanitizers may free this block into a cache that hands it out again for
@@ -58,13 +67,14 @@ public:
 #if WEFT_FRAME_CACHE_ENABLED
         if (size <= kMaxBlock && size != 0) {
             const std::size_t cls = (size - 1) / kGranule;
-            const std::size_t bytes = (cls + 1) * kGranule;
             Lists& l = lists_;
-            if (l.state == State::live && l.cached_bytes + bytes <= kMaxCachedBytes) {
+            if (l.state == State::live) {
                 auto* b = static_cast<Block*>(p);
                 b->next = l.head[cls];
                 l.head[cls] = b;
-                l.cached_bytes += bytes;
+                ++l.count[cls];
+                l.cached_bytes += (cls + 1) * kGranule;
+                if (l.count[cls] >= kMaxListBlocks || l.cached_bytes > kMaxCachedBytes) overflow(cls);
                 return;
             }
             if (l.state == State::fresh) {
@@ -77,23 +87,31 @@ public:
         ::operator delete(p);
     }
 
-    /// Returns this thread's cached blocks to the heap (tests; thread exit does it too).
+    /// Returns this thread's cached blocks and the depot's to the heap (tests).
     static void trim() noexcept;
     /// Bytes this thread holds cached.
     static std::size_t cached_bytes() noexcept { return lists_.cached_bytes; }
+    /// Bytes waiting in the shared depot.
+    static std::size_t depot_bytes() noexcept;
 
 private:
     struct Block {
-        Block* next;
+        Block* next;        // within a thread's list or a batch
+        Block* next_batch;  // on a batch's first block, while it waits in the depot
     };
     enum class State : std::uint8_t { fresh, live, dead };
     struct Lists {
         Block* head[kClasses];
+        std::uint32_t count[kClasses];
         std::size_t cached_bytes;
         State state;
     };
 
     static void adopt_thread() noexcept;
+    /// This thread's list of `cls` is empty: takes a batch from the depot, returns one block.
+    static void* refill(std::size_t cls) noexcept;
+    /// The list of `cls` (or the thread's total) grew past its bound: moves a batch out.
+    static void overflow(std::size_t cls) noexcept;
 
     // Trivially destructible, constant-initialised: access is a plain TLS load. The exit hook
     // that drains it is registered on the first cached free (`adopt_thread`).
