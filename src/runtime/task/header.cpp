@@ -3,16 +3,11 @@
 
 namespace weft::detail {
 
-TaskHeader::TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id, const char* name,
+TaskHeader::TaskHeader(Scheduler* scheduler, std::uint64_t id, const char* name,
                        std::source_location location) noexcept
     // Three references to start: the scheduler's owned list, the JoinHandle, and the run
     // queue entry that the spawn creates (the task starts NOTIFIED).
-    : state_(NOTIFIED | 3 * REF_ONE),
-      vtable_(vtable),
-      scheduler_(scheduler),
-      id_(id),
-      name_(name),
-      location_(location) {
+    : state_(NOTIFIED | 3 * REF_ONE), scheduler_(scheduler), id_(id), name_(name), location_(location) {
     context.wakeable = this;
     scheduler_->add_scheduler_ref();
 }
@@ -23,7 +18,7 @@ void TaskHeader::release() noexcept {
     auto prev = state_.fetch_sub(REF_ONE, std::memory_order_acq_rel);
     if ((prev & ~FLAGS) == REF_ONE) {
         Scheduler* scheduler = scheduler_;
-        vtable_->deallocate(this);
+        deallocate();
         scheduler->release_scheduler_ref();
     }
 }
@@ -85,11 +80,11 @@ void TaskHeader::run() noexcept {
 
     bool finished;
     if (s & CANCELLED) {
-        vtable_->cancel(this);
+        cancel_frame();
         finished = true;
     } else {
         try {
-            finished = vtable_->poll(this);
+            finished = poll_frame();
         } catch (...) {
             // The cell stores exceptions of the task body; this is a defect in weft itself.
             std::terminate();
@@ -142,7 +137,7 @@ void TaskHeader::end_inspection(bool was_notified) noexcept {
 void TaskHeader::shutdown() noexcept {
     auto s = state_.load(std::memory_order_acquire);
     if (s & COMPLETE) return;
-    vtable_->cancel(this);
+    cancel_frame();
     complete();
 }
 
@@ -159,7 +154,16 @@ void TaskHeader::complete() noexcept {
 }
 
 void TaskHeader::lock_join() noexcept {
-    while (join_lock_.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+    auto s = state_.load(std::memory_order_relaxed);
+    for (;;) {
+        if (s & JOIN_LOCK) {
+            std::this_thread::yield();
+            s = state_.load(std::memory_order_relaxed);
+        } else if (state_.compare_exchange_weak(s, s | JOIN_LOCK, std::memory_order_acquire,
+                                                std::memory_order_relaxed)) {
+            return;
+        }
+    }
 }
 
 bool TaskHeader::set_join_waker(Waker waker) noexcept {

@@ -3,7 +3,9 @@
 #include <atomic>
 #include <exception>
 #include <expected>
-#include <optional>
+#include <memory>
+#include <type_traits>
+#include <variant>
 #include <weft/runtime/task/header.hpp>
 #include <weft/task.hpp>
 
@@ -26,55 +28,100 @@ namespace detail {
 std::uint64_t next_task_id() noexcept;
 
 /// The header and the root of a spawned task, in one allocation with its output.
+///
+/// The frame and the output share storage: the output is written only once the frame is gone,
+/// and the header's OUTPUT_* bits say which of the two (and which output) is alive. That keeps
+/// the cell of a `Task<void>` at 112 bytes, small enough for malloc's fast bins.
 template <class T>
 class TaskCell final : public TaskHeader {
 public:
     using Output = std::expected<T, JoinError>;
 
     TaskCell(Task<T> task, Scheduler* scheduler, const char* name, std::source_location loc)
-        : TaskHeader(&vtable, scheduler, next_task_id(), name, loc), task_(std::move(task)) {
-        task_.handle().promise().context = &context;
+        : TaskHeader(scheduler, next_task_id(), name, loc) {
+        std::construct_at(&slot_.task, std::move(task));
+        slot_.task.handle().promise().context = &context;
     }
-
-    static TaskCell* from(TaskHeader* h) noexcept { return static_cast<TaskCell*>(h); }
+    TaskCell(const TaskCell&) = delete;
+    TaskCell& operator=(const TaskCell&) = delete;
 
     static void* operator new(std::size_t size) { return FrameCache::allocate(size); }
     static void operator delete(void* p, std::size_t size) noexcept { FrameCache::deallocate(p, size); }
 
     /// The output, once the header says COMPLETE; read by the single JoinHandle.
-    Output take_output() { return std::move(*output_); }
+    Output take_output() {
+        switch (output()) {
+            case OUTPUT_VALUE:
+                if constexpr (std::is_void_v<T>)
+                    return {};
+                else
+                    return Output(std::move(slot_.value));
+            case OUTPUT_ERROR:
+                return std::unexpected(JoinError{JoinError::Kind::failed, slot_.error});
+            default:
+                return std::unexpected(JoinError{JoinError::Kind::cancelled, nullptr});
+        }
+    }
 
 private:
-    static bool poll(TaskHeader* h) {
-        auto* self = from(h);
-        self->context.poll(self->task_.handle());
-        if (!self->task_.done()) return false;
+    ~TaskCell() {
+        switch (output()) {
+            case 0:
+                std::destroy_at(&slot_.task);
+                break;
+            case OUTPUT_VALUE:
+                std::destroy_at(&slot_.value);
+                break;
+            case OUTPUT_ERROR:
+                std::destroy_at(&slot_.error);
+                break;
+            default:
+                break;
+        }
+    }
+
+    bool poll_frame() override {
+        context.poll(slot_.task.handle());
+        if (!slot_.task.done()) return false;
+        // Take the result out, free the frame now (on the owning thread), then store the result
+        // where the frame's handle was.
+        bool frame_gone = false;
         try {
             if constexpr (std::is_void_v<T>) {
-                self->task_.take_result();
-                self->output_.emplace();
+                slot_.task.take_result();
+                std::destroy_at(&slot_.task);
+                frame_gone = true;
+                std::construct_at(&slot_.value);
             } else {
-                self->output_.emplace(self->task_.take_result());
+                T value = slot_.task.take_result();
+                std::destroy_at(&slot_.task);
+                frame_gone = true;
+                std::construct_at(&slot_.value, std::move(value));
             }
+            set_output(OUTPUT_VALUE);
         } catch (...) {
-            self->output_.emplace(
-                std::unexpected(JoinError{JoinError::Kind::failed, std::current_exception()}));
+            std::exception_ptr error = std::current_exception();
+            if (!frame_gone) std::destroy_at(&slot_.task);
+            std::construct_at(&slot_.error, std::move(error));
+            set_output(OUTPUT_ERROR);
         }
-        self->task_ = Task<T>{};  // free the frame now, on the owning thread
         return true;
     }
-    static void cancel(TaskHeader* h) noexcept {
-        auto* self = from(h);
-        self->context.pending = nullptr;
-        self->task_ = Task<T>{};  // destroying the frame releases what it held
-        self->output_.emplace(std::unexpected(JoinError{JoinError::Kind::cancelled, nullptr}));
+    void cancel_frame() noexcept override {
+        context.pending = nullptr;
+        std::destroy_at(&slot_.task);  // destroying the frame releases what it held
+        set_output(OUTPUT_CANCELLED);
     }
-    static void deallocate(TaskHeader* h) noexcept { delete from(h); }
+    void deallocate() noexcept override { delete this; }
 
-    static constexpr TaskVTable vtable{&poll, &cancel, &deallocate};
-
-    Task<T> task_;
-    std::optional<Output> output_;
+    using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+    union Slot {
+        Slot() noexcept {}
+        ~Slot() {}
+        Task<T> task;
+        Value value;
+        std::exception_ptr error;
+    } slot_;
 };
 
 }  // namespace detail

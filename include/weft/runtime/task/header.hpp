@@ -8,6 +8,9 @@
 //   COMPLETE   the frame has finished or been destroyed; the output is readable
 //   NOTIFIED   the task is in a run queue, or must go back to one when its poll ends
 //   CANCELLED  abort() was requested; the next poll destroys the frame instead of resuming it
+//   JOIN_LOCK  guards the joiner's waker (a spin lock in the same word: no byte of its own)
+//   OUTPUT_*   which output the cell holds once the frame is gone (value, error, cancelled);
+//              set by the owning thread before COMPLETE, read by the joiner after it
 //
 // Invariants: a task is in at most one run queue (only the idle -> NOTIFIED transition enqueues
 // it); the frame is resumed and destroyed only by the thread that owns the task, under
@@ -63,16 +66,6 @@ private:
     std::atomic<std::size_t> refs_{1};
 };
 
-/// Type-erased operations on the task's frame and output.
-struct TaskVTable {
-    /// Resumes the frame once; true when it finished.
-    bool (*poll)(TaskHeader*);
-    /// Destroys the frame without finishing it (cancellation); records "cancelled".
-    void (*cancel)(TaskHeader*) noexcept;
-    /// Frees the memory of the task (called when the last reference goes).
-    void (*deallocate)(TaskHeader*) noexcept;
-};
-
 /// Snapshot of a task for diagnostics.
 enum class TaskState { idle, scheduled, running, complete };
 
@@ -82,10 +75,15 @@ public:
     static constexpr std::uint64_t COMPLETE = 1u << 1;
     static constexpr std::uint64_t NOTIFIED = 1u << 2;
     static constexpr std::uint64_t CANCELLED = 1u << 3;
-    static constexpr std::uint64_t REF_ONE = 1u << 6;
+    static constexpr std::uint64_t JOIN_LOCK = 1u << 4;
+    static constexpr std::uint64_t OUTPUT_VALUE = 1u << 5;
+    static constexpr std::uint64_t OUTPUT_ERROR = 1u << 6;
+    static constexpr std::uint64_t OUTPUT_CANCELLED = 1u << 7;
+    static constexpr std::uint64_t OUTPUTS = OUTPUT_VALUE | OUTPUT_ERROR | OUTPUT_CANCELLED;
+    static constexpr std::uint64_t REF_ONE = 1u << 8;
     static constexpr std::uint64_t FLAGS = REF_ONE - 1;
 
-    TaskHeader(const TaskVTable* vtable, Scheduler* scheduler, std::uint64_t id, const char* name,
+    TaskHeader(Scheduler* scheduler, std::uint64_t id, const char* name,
                std::source_location location) noexcept;
 
     // Wakeable
@@ -125,22 +123,34 @@ public:
     TaskHeader* owned_prev = nullptr;
     TaskHeader* owned_next = nullptr;
 
-private:
-    void complete() noexcept;
-    void lock_join() noexcept;
-    void unlock_join() noexcept { join_lock_.clear(std::memory_order_release); }
-
 protected:
     ~TaskHeader() = default;
 
+    // The frame and output, implemented by the cell (one vtable pointer serves these and
+    // Wakeable's).
+    /// Resumes the frame once; true when it finished.
+    virtual bool poll_frame() = 0;
+    /// Destroys the frame without finishing it (cancellation); records "cancelled".
+    virtual void cancel_frame() noexcept = 0;
+    /// Frees the memory of the task (called when the last reference goes).
+    virtual void deallocate() noexcept = 0;
+
+    /// Records which output the cell now holds (one of OUTPUTS), before COMPLETE is published.
+    void set_output(std::uint64_t which) noexcept { state_.fetch_or(which, std::memory_order_relaxed); }
+    /// The OUTPUTS bit set, or 0 while the frame is alive.
+    std::uint64_t output() const noexcept { return state_.load(std::memory_order_acquire) & OUTPUTS; }
+
+private:
+    void complete() noexcept;
+    void lock_join() noexcept;
+    void unlock_join() noexcept { state_.fetch_and(~JOIN_LOCK, std::memory_order_release); }
+
 private:
     std::atomic<std::uint64_t> state_;
-    const TaskVTable* vtable_;
     Scheduler* scheduler_;
     std::uint64_t id_;
     const char* name_;
     std::source_location location_;
-    std::atomic_flag join_lock_;
     Waker join_waker_;
 };
 
