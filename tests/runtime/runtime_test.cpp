@@ -84,6 +84,67 @@ TEST(Runtime, JoinReportsAnExceptionAsFailed) {
     EXPECT_TRUE(rt.block_on(parent()));
 }
 
+// Counts live instances: the cell keeps the root's handle and its output in one slot, so every
+// way a task can end must destroy exactly what is alive there, once.
+struct Counted {
+    static inline int live = 0;
+    int value;
+    explicit Counted(int v) : value(v) { ++live; }
+    Counted(Counted&& o) noexcept : value(o.value) { ++live; }
+    Counted(const Counted&) = delete;
+    ~Counted() { --live; }
+};
+
+TEST(Runtime, EveryWayATaskEndsDestroysItsFrameAndOutputExactlyOnce) {
+    Counted::live = 0;
+    {
+        weft::Runtime rt;
+        auto make = [](Counted arg) -> weft::Task<Counted> {
+            co_await weft::yield_now();
+            co_return Counted(arg.value * 2);
+        };
+        auto fail = [](Counted arg) -> weft::Task<Counted> {
+            co_await weft::yield_now();
+            throw std::runtime_error(std::to_string(arg.value));
+        };
+        auto forever = [](Counted arg) -> weft::Task<Counted> {
+            co_await weft::time::sleep(1h);
+            co_return std::move(arg);
+        };
+        auto body = [&]() -> weft::Task<int> {
+            int checks = 0;
+            // Joined value: moved out to the joiner; the frame (and its argument) already gone.
+            auto joined = weft::spawn_local(make(Counted(1)));
+            auto r = co_await joined;
+            joined.detach();  // the cell goes, with the moved-from value it still held
+            checks += r && r->value == 2 && Counted::live == 1;
+            // Detached value: the cell destroys it when the last reference goes.
+            weft::spawn_local(make(Counted(2))).detach();
+            // Failure: the frame is destroyed, the error kept until the handle goes.
+            auto failed = weft::spawn_local(fail(Counted(3)));
+            auto f = co_await failed;
+            checks += !f && f.error().is_failed();
+            // Aborted before its first poll, and aborted while suspended.
+            auto early = weft::spawn_local(forever(Counted(4)));
+            early.abort();
+            auto e = co_await early;
+            checks += !e && e.error().is_cancelled();
+            auto late = weft::spawn_local(forever(Counted(5)));
+            co_await weft::yield_now();
+            late.abort();
+            auto l = co_await late;
+            checks += !l && l.error().is_cancelled();
+            // Left suspended: the runtime's shutdown destroys it.
+            weft::spawn_local(forever(Counted(6))).detach();
+            co_await weft::yield_now();
+            co_return checks;
+        };
+        EXPECT_EQ(rt.block_on(body()), 4);
+        EXPECT_GE(Counted::live, 1);  // the sixth task's argument, until the runtime goes
+    }
+    EXPECT_EQ(Counted::live, 0);
+}
+
 TEST(Runtime, AbortCancelsASuspendedTaskAndRunsItsDestructors) {
     weft::Runtime rt;
     auto destroyed = std::make_shared<bool>(false);
