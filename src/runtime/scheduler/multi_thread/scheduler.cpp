@@ -50,6 +50,7 @@ struct MultiThreadScheduler::Worker {
     std::atomic<std::uint64_t> steal_operations{0};
     std::atomic<std::uint64_t> parks{0};
     std::atomic<std::uint64_t> overflows{0};
+    std::atomic<std::uint64_t> spawned{0};  // spawns from tasks on this worker
     std::array<std::atomic<std::uint64_t>, 16> poll_histogram{};
     // Odd while a poll is running; the monitor compares samples to spot a stuck poll.
     std::atomic<std::uint64_t> poll_seq{0};
@@ -93,7 +94,11 @@ MultiThreadScheduler::~MultiThreadScheduler() = default;
 // ---- spawning and waking ------------------------------------------------------------------
 
 void MultiThreadScheduler::bind(TaskHeader* task) {
-    spawned_total_.fetch_add(1, std::memory_order_relaxed);
+    // Counted per worker: one shared counter was a cache line both workers wrote per spawn.
+    if (current_scheduler_tl == this && current_worker_tl)
+        bump(static_cast<Worker*>(current_worker_tl)->spawned);
+    else
+        spawned_total_.fetch_add(1, std::memory_order_relaxed);
     if (!owned_.insert(task)) {
         // Shut down: the task is cancelled before it ever runs.
         task->shutdown();
@@ -285,7 +290,9 @@ void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
     w.polling_id.store(task->id(), std::memory_order_relaxed);
     w.polling_name.store(task->name(), std::memory_order_relaxed);
     w.polling_location.store(task->location(), std::memory_order_relaxed);
-    w.poll_seq.fetch_add(1, std::memory_order_release);  // odd: polling
+    // The worker is the only writer: a plain store, no locked increment on every poll.
+    const std::uint64_t seq = w.poll_seq.load(std::memory_order_relaxed);
+    w.poll_seq.store(seq + 1, std::memory_order_release);  // odd: polling
     std::uint64_t start = config_.poll_time_histogram ? now_us() : 0;
     task->run();
     if (config_.poll_time_histogram) {
@@ -293,7 +300,7 @@ void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
         std::size_t bucket = us < 2 ? 0 : std::min<std::size_t>(15, 63 - __builtin_clzll(us));
         bump(w.poll_histogram[bucket]);
     }
-    w.poll_seq.fetch_add(1, std::memory_order_release);  // even: idle
+    w.poll_seq.store(seq + 2, std::memory_order_release);  // even: idle
     bump(w.polls);
 }
 
@@ -417,6 +424,7 @@ RuntimeMetrics MultiThreadScheduler::metrics() const {
     m.workers = workers_.size();
     m.live_tasks = owned_.size();
     m.spawned_total = spawned_total_.load(std::memory_order_relaxed);
+    for (auto& w : workers_) m.spawned_total += w->spawned.load(std::memory_order_relaxed);
     m.remote_schedules = remote_schedules_.load(std::memory_order_relaxed);
     m.remote_queue_depth = inject_.len();
     m.blocked_polls = blocked_polls_.load(std::memory_order_relaxed);
