@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <atomic>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -30,13 +32,24 @@ bool Request::is_idempotent() const noexcept {
 
 namespace {
 
-/// The connections to one origin: a FIFO-fair limit on those in use, and the idle ones.
-struct HostPool {
-    explicit HostPool(std::size_t limit) : slots(limit) {}
+struct HostPool;
 
+/// An idle pooled connection, in the client's list of all idle connections (oldest first).
+struct IdleConnection {
+    std::unique_ptr<Connection> conn;
+    HostPool* pool;
+};
+using IdleList = std::list<IdleConnection>;
+
+/// The connections to one origin: a FIFO-fair limit on those in use, and the idle ones.
+/// Guarded by the client's mutex, except `slots` (a semaphore of its own).
+struct HostPool {
+    HostPool(std::string origin_key, std::size_t limit) : key(std::move(origin_key)), slots(limit) {}
+
+    std::string key;
     sync::Semaphore slots;
-    std::mutex mutex;
-    std::vector<std::unique_ptr<Connection>> idle;  // most recently used last
+    std::vector<IdleList::iterator> idle;  // most recently used last
+    std::size_t users = 0;                 // requests holding this pool
 };
 
 /// What one request/response exchange on a connection produced.
@@ -50,11 +63,29 @@ struct Exchange {
 struct Client::Impl {
     explicit Impl(ClientOptions o) : options(std::move(o)) {}
 
-    std::shared_ptr<HostPool> host_pool(const std::string& key) {
+    // Per-origin state lives while a request uses it or it holds an idle connection, and idle
+    // connections are bounded in number (max_idle_connections, oldest closed first) and age
+    // (idle_timeout): a crawler that visits a million hosts keeps neither a million entries
+    // nor their sockets.
+
+    /// The pool of an origin, created on first use; `release_pool` gives it back.
+    std::shared_ptr<HostPool> acquire_pool(const std::string& key) {
         std::lock_guard lock(mutex);
         auto& slot = hosts[key];
-        if (!slot) slot = std::make_shared<HostPool>(options.max_connections_per_host);
+        if (!slot) slot = std::make_shared<HostPool>(key, options.max_connections_per_host);
+        ++slot->users;
         return slot;
+    }
+
+    std::size_t origins() {
+        std::lock_guard lock(mutex);
+        return hosts.size();
+    }
+
+    void release_pool(HostPool& pool) {
+        std::lock_guard lock(mutex);
+        --pool.users;
+        forget_if_unused(pool);
     }
 
     /// The most recently used idle connection that is still usable. `careful`: check with a
@@ -63,35 +94,64 @@ struct Client::Impl {
     std::unique_ptr<Connection> take_idle(HostPool& pool, bool careful) {
         std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
         std::unique_ptr<Connection> found;
-        {
-            std::lock_guard lock(pool.mutex);
-            auto now = time::now();
-            auto expired_before = now - options.idle_timeout;
-            auto trusted_since = now - std::chrono::milliseconds(100);
-            while (!pool.idle.empty()) {
-                auto c = std::move(pool.idle.back());
-                pool.idle.pop_back();
-                idle_count.fetch_sub(1, std::memory_order_relaxed);
-                bool check = careful || c->idle_since < trusted_since;
-                if (c->idle_since < expired_before || (check && c->looks_closed())) {
-                    expired.push_back(std::move(c));
-                    continue;
-                }
-                found = std::move(c);
-                break;
+        std::lock_guard lock(mutex);
+        auto now = time::now();
+        auto expired_before = now - options.idle_timeout;
+        auto trusted_since = now - std::chrono::milliseconds(100);
+        while (!pool.idle.empty()) {
+            IdleList::iterator entry = pool.idle.back();
+            pool.idle.pop_back();
+            auto c = std::move(entry->conn);
+            idle.erase(entry);
+            idle_count.store(idle.size(), std::memory_order_relaxed);
+            bool check = careful || c->idle_since < trusted_since;
+            if (c->idle_since < expired_before || (check && c->looks_closed())) {
+                expired.push_back(std::move(c));
+                continue;
             }
+            found = std::move(c);
+            break;
         }
         return found;
     }
 
     void put_idle(HostPool& pool, std::unique_ptr<Connection> c) {
-        c->idle_since = time::now();
-        std::lock_guard lock(pool.mutex);
+        std::vector<std::unique_ptr<Connection>> closing;  // closed outside the lock
+        auto now = time::now();
+        c->idle_since = now;
+        std::lock_guard lock(mutex);
         // In-use connections are capped by the slots, so this bound is only ever reached when
         // the pool holds connections that requests no longer need.
-        if (pool.idle.size() >= options.max_connections_per_host) return;
-        pool.idle.push_back(std::move(c));
-        idle_count.fetch_add(1, std::memory_order_relaxed);
+        if (pool.idle.size() >= options.max_connections_per_host || options.max_idle_connections == 0) {
+            closing.push_back(std::move(c));
+            return;
+        }
+        // Expired ones are at the front of the list; then make room under the total cap.
+        auto expired_before = now - options.idle_timeout;
+        while (!idle.empty() && (idle.size() >= options.max_idle_connections ||
+                                 idle.front().conn->idle_since < expired_before))
+            closing.push_back(evict_oldest());
+        pool.idle.push_back(idle.insert(idle.end(), IdleConnection{std::move(c), &pool}));
+        idle_count.store(idle.size(), std::memory_order_relaxed);
+    }
+
+    /// Takes the oldest idle connection out of the pools (caller holds the mutex).
+    std::unique_ptr<Connection> evict_oldest() {
+        IdleList::iterator oldest = idle.begin();
+        HostPool& owner = *oldest->pool;
+        owner.idle.erase(std::find(owner.idle.begin(), owner.idle.end(), oldest));
+        auto conn = std::move(oldest->conn);
+        idle.erase(oldest);
+        idle_count.store(idle.size(), std::memory_order_relaxed);
+        forget_if_unused(owner);
+        return conn;
+    }
+
+    /// Drops an origin's entry once nothing uses it (caller holds the mutex; may free `pool`).
+    void forget_if_unused(HostPool& pool) {
+        if (pool.users != 0 || !pool.idle.empty()) return;
+        auto it = hosts.find(pool.key);
+        if (it != hosts.end() && it->second.get() == &pool) hosts.erase(it);  // not by key: it lives in pool
     }
 
     Task<Result<std::unique_ptr<Connection>>> connect(const Origin& origin);
@@ -104,6 +164,7 @@ struct Client::Impl {
     ClientOptions options;
     std::mutex mutex;
     std::unordered_map<std::string, std::shared_ptr<HostPool>> hosts;
+    IdleList idle;  // every idle connection, oldest first
     std::optional<tls::ClientContext> tls;
     std::atomic<std::uint64_t> opened{0};
     std::atomic<std::uint64_t> reused{0};
@@ -209,7 +270,14 @@ Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self, Request
     if (!wire) co_return std::unexpected(wire.error());
 
     Origin origin = Origin::of(request.url);
-    auto pool = self->host_pool(origin.key());
+    // Gives the origin's pool back on every way out, cancellation included; declared before
+    // the slot, so the slot goes first.
+    struct PoolUse {
+        Impl& client;
+        std::shared_ptr<HostPool> pool;
+        ~PoolUse() { client.release_pool(*pool); }
+    } use{*self, self->acquire_pool(origin.key())};
+    HostPool* pool = use.pool.get();
     auto slot = co_await pool->slots.acquire();
     if (!slot) co_return std::unexpected(slot.error());
 
@@ -279,7 +347,7 @@ Task<Result<Response>> Client::get(std::string_view url) {
 ClientStats Client::stats() const {
     return {impl_->opened.load(std::memory_order_relaxed), impl_->reused.load(std::memory_order_relaxed),
             impl_->stale_retries.load(std::memory_order_relaxed),
-            impl_->idle_count.load(std::memory_order_relaxed)};
+            impl_->idle_count.load(std::memory_order_relaxed), impl_->origins()};
 }
 
 const ClientOptions& Client::options() const noexcept { return impl_->options; }

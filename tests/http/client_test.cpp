@@ -251,6 +251,98 @@ TEST(HttpClient, RespectsThePerHostConnectionLimit) {
     EXPECT_EQ(server.requests.load(), 40);
 }
 
+/// Waits (bounded) until the servers see their connections closed: a closed socket reaches
+/// the server's read as EOF only when the runtime next turns.
+weft::Task<int> open_on(std::vector<std::unique_ptr<ScriptedServer>>& servers, int want) {
+    int open = 0;
+    for (int i = 0; i < 500; ++i) {
+        open = 0;
+        for (auto& s : servers) open += s->open_now.load();
+        if (open == want) break;
+        co_await weft::time::sleep(10ms);
+    }
+    co_return open;
+}
+
+TEST(HttpClient, IdleConnectionsAreBoundedAcrossOriginsAndUnusedOriginsAreForgotten) {
+    // A crawler's pattern: one request to each of many origins. The client keeps neither a
+    // socket nor an entry per origin beyond max_idle_connections.
+    weft::Runtime rt;
+    std::vector<std::unique_ptr<ScriptedServer>> servers;
+    for (int i = 0; i < 6; ++i) {
+        servers.push_back(std::make_unique<ScriptedServer>());
+        servers.back()->response = [](int, const std::string&) { return ok_response("x"); };
+    }
+    auto t = [&]() -> weft::Task<> {
+        for (auto& s : servers) s->start();
+        ClientOptions o;
+        o.max_idle_connections = 2;
+        Client client(o);
+        for (auto& s : servers) {
+            auto r = co_await client.get(s->url("/"));
+            EXPECT_TRUE(r && r->body == "x");
+            EXPECT_LE(client.stats().idle_connections, 2u);
+            EXPECT_LE(client.stats().origins, 2u);
+        }
+        EXPECT_EQ(client.stats().idle_connections, 2u);
+        EXPECT_EQ(client.stats().origins, 2u);
+        // The two kept are the two newest; the others were closed.
+        EXPECT_EQ(co_await open_on(servers, 2), 2);
+        EXPECT_EQ(servers[4]->open_now.load() + servers[5]->open_now.load(), 2);
+        // A kept one is reused.
+        EXPECT_TRUE(co_await client.get(servers[5]->url("/")));
+        EXPECT_EQ(client.stats().connections_reused, 1u);
+        EXPECT_EQ(client.stats().connections_opened, 6u);
+    };
+    rt.block_on(t());
+}
+
+TEST(HttpClient, ExpiredIdleConnectionsAreClosedWhenAnotherIsPooled) {
+    weft::Runtime rt;
+    std::vector<std::unique_ptr<ScriptedServer>> servers;
+    for (int i = 0; i < 2; ++i) {
+        servers.push_back(std::make_unique<ScriptedServer>());
+        servers.back()->response = [](int, const std::string&) { return ok_response("x"); };
+    }
+    auto t = [&]() -> weft::Task<> {
+        for (auto& s : servers) s->start();
+        ClientOptions o;
+        o.idle_timeout = 20ms;
+        Client client(o);
+        EXPECT_TRUE(co_await client.get(servers[0]->url("/")));
+        EXPECT_EQ(client.stats().origins, 1u);
+        co_await weft::time::sleep(50ms);  // the first connection expires
+        EXPECT_TRUE(co_await client.get(servers[1]->url("/")));
+        EXPECT_EQ(client.stats().idle_connections, 1u);
+        EXPECT_EQ(client.stats().origins, 1u);
+        EXPECT_EQ(co_await open_on(servers, 1), 1);
+        EXPECT_EQ(servers[0]->open_now.load(), 0);
+    };
+    rt.block_on(t());
+}
+
+TEST(HttpClient, WithoutIdleConnectionsNoOriginOutlivesItsRequests) {
+    weft::Runtime rt;
+    ScriptedServer server;
+    server.response = [](int, const std::string&) { return ok_response("x"); };
+    auto t = [&]() -> weft::Task<> {
+        server.start();
+        ClientOptions o;
+        o.max_idle_connections = 0;
+        Client client(o);
+        for (int i = 0; i < 3; ++i) EXPECT_TRUE(co_await client.get(server.url("/")));
+        EXPECT_EQ(client.stats().connections_opened, 3u);
+        EXPECT_EQ(client.stats().idle_connections, 0u);
+        EXPECT_EQ(client.stats().origins, 0u);
+        // A cancelled request gives its origin back too.
+        auto pending = client.get(server.url("/"));
+        auto raced = co_await weft::select(std::move(pending), weft::time::sleep(0ms));
+        (void)raced;
+        EXPECT_EQ(client.stats().origins, 0u);
+    };
+    rt.block_on(t());
+}
+
 TEST(HttpClient, NewConnectionModeSendsConnectionClose) {
     weft::Runtime rt;
     ScriptedServer server;

@@ -27,6 +27,9 @@ weft::http::ClientOptions FetchConfig::client_options() const {
     o.timeout = timeout;
     o.max_connections_per_host = per_host ? per_host : std::max<std::size_t>(concurrency, 1);
     o.keep_alive = !new_connection;
+    // Room for every connection in flight to stay pooled; a list spread over many hosts still
+    // keeps at most this many sockets open beyond those in use.
+    o.max_idle_connections = std::max<std::size_t>(concurrency, 256);
     o.insecure = insecure;
     o.limits.max_body_size = max_body;
     o.user_agent = "weft-fetch/0.1";

@@ -45,8 +45,13 @@ struct ClientOptions {
     /// Keep connections alive and reuse them (the default). False: one connection per
     /// request, sent with `Connection: close`.
     bool keep_alive = true;
-    /// Idle connections older than this are not reused.
+    /// Idle connections older than this are not reused (and are closed when the client
+    /// next pools a connection).
     std::chrono::milliseconds idle_timeout{60'000};
+    /// Idle connections kept across all origins; when full, the oldest is closed to make room
+    /// (0: none are kept). A crawler visiting many hosts keeps at most this many sockets open
+    /// beyond the requests in flight.
+    std::size_t max_idle_connections = 256;
     /// Skip TLS certificate and host name verification (weft-fetch -k). Dangerous.
     bool insecure = false;
     /// Extra trusted CA certificates in PEM (in addition to the system store).
@@ -106,6 +111,7 @@ struct ClientStats {
     std::uint64_t connections_reused = 0;  ///< requests sent on a pooled connection
     std::uint64_t stale_retries = 0;       ///< requests resent after a pooled connection failed
     std::size_t idle_connections = 0;      ///< pooled now
+    std::size_t origins = 0;               ///< origins with requests in flight or idle connections
 };
 
 /// An HTTP/1.1 client. Share one per program (per runtime): it pools connections.
