@@ -28,6 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <weft/detail/spin_lock.hpp>
 #include <weft/error.hpp>
 #include <weft/runtime/block_on.hpp>
 #include <weft/runtime/context.hpp>
@@ -332,7 +333,11 @@ private:
         return wk;
     }
 
-    std::mutex mutex_;
+    // Every critical section is a few loads and stores (wakes and frees happen after it), so a
+    // spin lock: unlocking is a plain store where a mutex's is a locked exchange, and a sender
+    // and receiver on two workers spin briefly instead of sleeping in the kernel (mpsc_1p1c on
+    // two workers: 10.7 -> 22.1 M/s).
+    weft::detail::SpinLock mutex_;
     RingBuffer<T> queue_;
     const std::size_t capacity_;
     std::size_t permits_out_ = 0;
