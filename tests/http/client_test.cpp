@@ -251,6 +251,16 @@ TEST(HttpClient, RespectsThePerHostConnectionLimit) {
     EXPECT_EQ(server.requests.load(), 40);
 }
 
+/// `n` servers (distinct origins) that answer every request with "x"; start them on the runtime.
+std::vector<std::unique_ptr<ScriptedServer>> servers_answering_x(int n) {
+    std::vector<std::unique_ptr<ScriptedServer>> servers;
+    for (int i = 0; i < n; ++i) {
+        servers.push_back(std::make_unique<ScriptedServer>());
+        servers.back()->response = [](int, const std::string&) { return ok_response("x"); };
+    }
+    return servers;
+}
+
 /// Waits (bounded) until the servers see their connections closed: a closed socket reaches
 /// the server's read as EOF only when the runtime next turns.
 weft::Task<int> open_on(std::vector<std::unique_ptr<ScriptedServer>>& servers, int want) {
@@ -268,11 +278,7 @@ TEST(HttpClient, IdleConnectionsAreBoundedAcrossOriginsAndUnusedOriginsAreForgot
     // A crawler's pattern: one request to each of many origins. The client keeps neither a
     // socket nor an entry per origin beyond max_idle_connections.
     weft::Runtime rt;
-    std::vector<std::unique_ptr<ScriptedServer>> servers;
-    for (int i = 0; i < 6; ++i) {
-        servers.push_back(std::make_unique<ScriptedServer>());
-        servers.back()->response = [](int, const std::string&) { return ok_response("x"); };
-    }
+    auto servers = servers_answering_x(6);
     auto t = [&]() -> weft::Task<> {
         for (auto& s : servers) s->start();
         ClientOptions o;
@@ -299,11 +305,7 @@ TEST(HttpClient, IdleConnectionsAreBoundedAcrossOriginsAndUnusedOriginsAreForgot
 
 TEST(HttpClient, ExpiredIdleConnectionsAreClosedWhenAnotherIsPooled) {
     weft::Runtime rt;
-    std::vector<std::unique_ptr<ScriptedServer>> servers;
-    for (int i = 0; i < 2; ++i) {
-        servers.push_back(std::make_unique<ScriptedServer>());
-        servers.back()->response = [](int, const std::string&) { return ok_response("x"); };
-    }
+    auto servers = servers_answering_x(2);
     auto t = [&]() -> weft::Task<> {
         for (auto& s : servers) s->start();
         ClientOptions o;
