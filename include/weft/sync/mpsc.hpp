@@ -28,7 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
-#include <weft/detail/spin_lock.hpp>
+#include <weft/detail/adaptive_lock.hpp>
 #include <weft/error.hpp>
 #include <weft/runtime/block_on.hpp>
 #include <weft/runtime/context.hpp>
@@ -333,11 +333,11 @@ private:
         return wk;
     }
 
-    // Every critical section is a few loads and stores (wakes and frees happen after it), so a
-    // spin lock: unlocking is a plain store where a mutex's is a locked exchange, and a sender
-    // and receiver on two workers spin briefly instead of sleeping in the kernel (mpsc_1p1c on
-    // two workers: 10.7 -> 22.1 M/s).
-    weft::detail::SpinLock mutex_;
+    // Nearly every critical section is a few loads and stores (wakes and frees happen after
+    // it), but pushing to an unbounded channel may grow its buffer under the lock: a lock that
+    // spins briefly, then sleeps. A sender and a receiver on two workers then meet in the spin
+    // instead of the kernel (mpsc_1p1c on two workers: about 2x a std::mutex).
+    weft::detail::AdaptiveLock mutex_;
     RingBuffer<T> queue_;
     const std::size_t capacity_;
     std::size_t permits_out_ = 0;
