@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -92,34 +93,32 @@ struct Client::Impl {
     /// syscall that the server has not closed it, even if it was idle only briefly (a request
     /// that may not be resent after a failure needs that; others are retried instead).
     std::unique_ptr<Connection> take_idle(HostPool& pool, bool careful) {
-        std::vector<std::unique_ptr<Connection>> expired;  // closed outside the lock
-        std::unique_ptr<Connection> found;
-        std::lock_guard lock(mutex);
-        auto now = time::now();
-        auto expired_before = now - options.idle_timeout;
-        auto trusted_since = now - std::chrono::milliseconds(100);
-        while (!pool.idle.empty()) {
-            IdleList::iterator entry = pool.idle.back();
-            pool.idle.pop_back();
-            auto c = std::move(entry->conn);
-            idle.erase(entry);
-            idle_count.store(idle.size(), std::memory_order_relaxed);
-            bool check = careful || c->idle_since < trusted_since;
-            if (c->idle_since < expired_before || (check && c->looks_closed())) {
-                expired.push_back(std::move(c));
-                continue;
+        for (;;) {
+            std::unique_ptr<Connection> c;
+            bool check;
+            {
+                std::lock_guard lock(mutex);
+                if (pool.idle.empty()) return nullptr;
+                IdleList::iterator entry = pool.idle.back();
+                pool.idle.pop_back();
+                c = std::move(entry->conn);
+                idle.erase(entry);
+                idle_count.store(idle.size(), std::memory_order_relaxed);
+                auto now = time::now();
+                if (c->idle_since < now - options.idle_timeout) continue;  // expired: closed here
+                check = careful || c->idle_since < now - std::chrono::milliseconds(100);
             }
-            found = std::move(c);
-            break;
+            // The probe is a syscall: not under the client's lock, which every request takes.
+            if (check && c->looks_closed()) continue;
+            return c;
         }
-        return found;
     }
 
     void put_idle(HostPool& pool, std::unique_ptr<Connection> c) {
         std::vector<std::unique_ptr<Connection>> closing;  // closed outside the lock
-        auto now = time::now();
-        c->idle_since = now;
         std::lock_guard lock(mutex);
+        auto now = time::now();  // under the lock: the idle list stays in idle_since order
+        c->idle_since = now;
         // In-use connections are capped by the slots, so this bound is only ever reached when
         // the pool holds connections that requests no longer need.
         if (pool.idle.size() >= options.max_connections_per_host || options.max_idle_connections == 0) {
@@ -131,6 +130,7 @@ struct Client::Impl {
         while (!idle.empty() && (idle.size() >= options.max_idle_connections ||
                                  idle.front().conn->idle_since < expired_before))
             closing.push_back(evict_oldest());
+        pool.idle.reserve(pool.idle.size() + 1);  // may throw: before the list changes
         pool.idle.push_back(idle.insert(idle.end(), IdleConnection{std::move(c), &pool}));
         idle_count.store(idle.size(), std::memory_order_relaxed);
     }
@@ -139,7 +139,9 @@ struct Client::Impl {
     std::unique_ptr<Connection> evict_oldest() {
         IdleList::iterator oldest = idle.begin();
         HostPool& owner = *oldest->pool;
-        owner.idle.erase(std::find(owner.idle.begin(), owner.idle.end(), oldest));
+        auto in_owner = std::find(owner.idle.begin(), owner.idle.end(), oldest);
+        assert(in_owner != owner.idle.end() && "an idle connection missing from its origin's stack");
+        owner.idle.erase(in_owner);
         auto conn = std::move(oldest->conn);
         idle.erase(oldest);
         idle_count.store(idle.size(), std::memory_order_relaxed);
