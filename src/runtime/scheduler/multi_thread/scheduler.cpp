@@ -287,10 +287,13 @@ TaskHeader* MultiThreadScheduler::steal_work(Worker& w) {
 }
 
 void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
+    // Seqlock writer: the fields below must not become visible before the previous poll's even
+    // sequence number (the monitor pairs this with an acquire fence before its re-check).
+    std::atomic_thread_fence(std::memory_order_release);
     w.polling_id.store(task->id(), std::memory_order_relaxed);
     w.polling_name.store(task->name(), std::memory_order_relaxed);
     w.polling_location.store(task->location(), std::memory_order_relaxed);
-    // The worker is the only writer: a plain store, no locked increment on every poll.
+    // The worker is the only writer (polls never nest): a plain store, no locked increment.
     const std::uint64_t seq = w.poll_seq.load(std::memory_order_relaxed);
     w.poll_seq.store(seq + 1, std::memory_order_release);  // odd: polling
     std::uint64_t start = config_.poll_time_histogram ? now_us() : 0;
@@ -480,8 +483,10 @@ void MultiThreadScheduler::monitor_loop() {
             report.task_id = w.polling_id.load(std::memory_order_relaxed);
             report.task_name = w.polling_name.load(std::memory_order_relaxed);
             report.spawned_at = w.polling_location.load(std::memory_order_relaxed);
-            // The fields describe one poll only if the worker is still in it.
-            if (w.poll_seq.load(std::memory_order_acquire) != seq) continue;
+            // The fields describe one poll only if the worker is still in it (the fence keeps
+            // the field loads above before the re-check).
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (w.poll_seq.load(std::memory_order_relaxed) != seq) continue;
             w.reported_seq = seq;
             blocked_polls_.fetch_add(1, std::memory_order_relaxed);
             report.blocked_for = std::chrono::duration_cast<std::chrono::milliseconds>(blocked);
