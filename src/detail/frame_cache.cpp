@@ -1,6 +1,7 @@
 #include <array>
 #include <atomic>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 #include <weft/detail/frame_cache.hpp>
 
@@ -17,6 +18,8 @@ struct DepotClass {
     std::mutex mutex;
     void* batches = nullptr;  // first blocks of the batches, linked through `next_batch`
 };
+static_assert(std::is_trivially_destructible_v<DepotClass>,
+              "threads that exit after main returns still use the depot");
 constinit std::array<DepotClass, FrameCache::kClasses> depot{};
 constinit std::atomic<std::size_t> depot_bytes_total{0};
 
