@@ -28,7 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
-#include <weft/detail/adaptive_lock.hpp>
+#include <weft/detail/spin_lock.hpp>
 #include <weft/error.hpp>
 #include <weft/runtime/block_on.hpp>
 #include <weft/runtime/context.hpp>
@@ -334,10 +334,11 @@ private:
     }
 
     // Nearly every critical section is a few loads and stores (wakes and frees happen after
-    // it), but pushing to an unbounded channel may grow its buffer under the lock: a lock that
-    // spins briefly, then sleeps. A sender and a receiver on two workers then meet in the spin
-    // instead of the kernel (mpsc_1p1c on two workers: about 2x a std::mutex).
-    weft::detail::AdaptiveLock mutex_;
+    // it): a spin lock, whose unlock is a plain store, and where a sender and a receiver on two
+    // workers meet without sleeping in the kernel (mpsc_1p1c on two workers: about 2x a
+    // std::mutex). Pushing to an unbounded channel may grow its buffer under the lock; waiters
+    // then back off to naps (see SpinLock).
+    weft::detail::SpinLock mutex_;
     RingBuffer<T> queue_;
     const std::size_t capacity_;
     std::size_t permits_out_ = 0;

@@ -5,14 +5,14 @@
 #include <mutex>
 #include <thread>
 #include <vector>
-#include <weft/detail/adaptive_lock.hpp>
+#include <weft/detail/spin_lock.hpp>
 
-using weft::detail::AdaptiveLock;
+using weft::detail::SpinLock;
 
 namespace {
 
-TEST(AdaptiveLock, ExcludesUnderContention) {
-    AdaptiveLock lock;
+TEST(SpinLock, ExcludesUnderContention) {
+    SpinLock lock;
     long counter = 0;  // unsynchronised on purpose: TSan and the total check the exclusion
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
@@ -27,10 +27,10 @@ TEST(AdaptiveLock, ExcludesUnderContention) {
     EXPECT_EQ(counter, 4 * 20000);
 }
 
-TEST(AdaptiveLock, WaitersSleepThroughALongHoldAndAllGetIn) {
-    // Holds the lock well past the spin, so the others take the sleeping path; each must be
-    // woken when it is released, one after the other.
-    AdaptiveLock lock;
+TEST(SpinLock, WaitersBackOffThroughALongHoldAndAllGetIn) {
+    // Held well past the spin and yield phases: the waiters nap, and each gets in once it is
+    // released.
+    SpinLock lock;
     std::atomic<int> entered{0};
     lock.lock();
     std::vector<std::thread> waiters;
@@ -49,8 +49,8 @@ TEST(AdaptiveLock, WaitersSleepThroughALongHoldAndAllGetIn) {
     lock.unlock();
 }
 
-TEST(AdaptiveLock, TryLockFailsWhileHeld) {
-    AdaptiveLock lock;
+TEST(SpinLock, TryLockFailsWhileHeld) {
+    SpinLock lock;
     ASSERT_TRUE(lock.try_lock());
     std::thread other([&] { EXPECT_FALSE(lock.try_lock()); });
     other.join();
