@@ -287,12 +287,11 @@ TaskHeader* MultiThreadScheduler::steal_work(Worker& w) {
 }
 
 void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
-    // Seqlock writer: the fields below must not become visible before the previous poll's even
-    // sequence number (the monitor pairs this with an acquire fence before its re-check).
-    std::atomic_thread_fence(std::memory_order_release);
-    w.polling_id.store(task->id(), std::memory_order_relaxed);
-    w.polling_name.store(task->name(), std::memory_order_relaxed);
-    w.polling_location.store(task->location(), std::memory_order_relaxed);
+    // Release stores (plain moves on x86): a monitor that sees one of these fields also sees the
+    // previous poll's even sequence number, so its re-check rejects a mix of two polls.
+    w.polling_id.store(task->id(), std::memory_order_release);
+    w.polling_name.store(task->name(), std::memory_order_release);
+    w.polling_location.store(task->location(), std::memory_order_release);
     // The worker is the only writer (polls never nest): a plain store, no locked increment.
     const std::uint64_t seq = w.poll_seq.load(std::memory_order_relaxed);
     w.poll_seq.store(seq + 1, std::memory_order_release);  // odd: polling
@@ -480,13 +479,13 @@ void MultiThreadScheduler::monitor_loop() {
             if (blocked < config_.blocked_threshold || w.reported_seq == seq) continue;
             BlockedWorkerReport report;
             report.worker = w.index;
-            report.task_id = w.polling_id.load(std::memory_order_relaxed);
-            report.task_name = w.polling_name.load(std::memory_order_relaxed);
-            report.spawned_at = w.polling_location.load(std::memory_order_relaxed);
-            // The fields describe one poll only if the worker is still in it (the fence keeps
-            // the field loads above before the re-check).
-            std::atomic_thread_fence(std::memory_order_acquire);
-            if (w.poll_seq.load(std::memory_order_relaxed) != seq) continue;
+            // Acquire loads keep the re-check below after them (no fences: TSan does not model
+            // them).
+            report.task_id = w.polling_id.load(std::memory_order_acquire);
+            report.task_name = w.polling_name.load(std::memory_order_acquire);
+            report.spawned_at = w.polling_location.load(std::memory_order_acquire);
+            // The fields describe one poll only if the worker is still in it.
+            if (w.poll_seq.load(std::memory_order_acquire) != seq) continue;
             w.reported_seq = seq;
             blocked_polls_.fetch_add(1, std::memory_order_relaxed);
             report.blocked_for = std::chrono::duration_cast<std::chrono::milliseconds>(blocked);
