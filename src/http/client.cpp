@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <weft/http/body.hpp>
 #include <weft/http/client.hpp>
 #include <weft/http/request.hpp>
@@ -78,9 +79,10 @@ struct Client::Impl {
         return slot;
     }
 
-    std::size_t origins() {
+    /// Idle connections and origins, read together.
+    std::pair<std::size_t, std::size_t> pooled() {
         std::lock_guard lock(mutex);
-        return hosts.size();
+        return {idle.size(), hosts.size()};
     }
 
     void release_pool(HostPool& pool) {
@@ -103,7 +105,6 @@ struct Client::Impl {
                 pool.idle.pop_back();
                 c = std::move(entry->conn);
                 idle.erase(entry);
-                idle_count.store(idle.size(), std::memory_order_relaxed);
                 auto now = time::now();
                 if (c->idle_since < now - options.idle_timeout) continue;  // expired: closed here
                 check = careful || c->idle_since < now - std::chrono::milliseconds(100);
@@ -132,7 +133,6 @@ struct Client::Impl {
             closing.push_back(evict_oldest());
         pool.idle.reserve(pool.idle.size() + 1);  // may throw: before the list changes
         pool.idle.push_back(idle.insert(idle.end(), IdleConnection{std::move(c), &pool}));
-        idle_count.store(idle.size(), std::memory_order_relaxed);
     }
 
     /// Takes the oldest idle connection out of the pools (caller holds the mutex).
@@ -144,7 +144,6 @@ struct Client::Impl {
         owner.idle.erase(in_owner);
         auto conn = std::move(oldest->conn);
         idle.erase(oldest);
-        idle_count.store(idle.size(), std::memory_order_relaxed);
         forget_if_unused(owner);
         return conn;
     }
@@ -171,7 +170,6 @@ struct Client::Impl {
     std::atomic<std::uint64_t> opened{0};
     std::atomic<std::uint64_t> reused{0};
     std::atomic<std::uint64_t> stale_retries{0};
-    std::atomic<std::size_t> idle_count{0};
 };
 
 Task<Result<std::unique_ptr<Connection>>> Client::Impl::connect(const Origin& origin) {
@@ -347,9 +345,9 @@ Task<Result<Response>> Client::get(std::string_view url) {
 }
 
 ClientStats Client::stats() const {
+    auto [idle, origins] = impl_->pooled();
     return {impl_->opened.load(std::memory_order_relaxed), impl_->reused.load(std::memory_order_relaxed),
-            impl_->stale_retries.load(std::memory_order_relaxed),
-            impl_->idle_count.load(std::memory_order_relaxed), impl_->origins()};
+            impl_->stale_retries.load(std::memory_order_relaxed), idle, origins};
 }
 
 const ClientOptions& Client::options() const noexcept { return impl_->options; }
