@@ -97,14 +97,21 @@ void FrameCache::overflow(std::size_t cls) noexcept {
     d.batches = first;
 }
 
-void FrameCache::trim() noexcept {
+void FrameCache::empty_lists(bool to_depot) noexcept {
     Lists& l = lists_;
     for (std::size_t cls = 0; cls < kClasses; ++cls) {
+        if (to_depot) {
+            while (l.count[cls] >= kBatch) overflow(cls);
+        }
         free_chain(l.head[cls]);
         l.head[cls] = nullptr;
         l.count[cls] = 0;
     }
     l.cached_bytes = 0;
+}
+
+void FrameCache::trim() noexcept {
+    empty_lists(false);
     for (std::size_t cls = 0; cls < kClasses; ++cls) {
         void* batches;
         {
@@ -125,15 +132,8 @@ void FrameCache::adopt_thread() noexcept {
     // frees after that go straight to the heap.
     struct ExitHook {
         ~ExitHook() {
-            Lists& l = lists_;
-            for (std::size_t cls = 0; cls < kClasses; ++cls) {
-                while (l.count[cls] >= kBatch) overflow(cls);
-                free_chain(l.head[cls]);
-                l.head[cls] = nullptr;
-                l.count[cls] = 0;
-            }
-            l.cached_bytes = 0;
-            l.state = State::dead;
+            empty_lists(true);
+            lists_.state = State::dead;
         }
     };
     thread_local ExitHook hook;  // constructed on first use, which registers its destructor

@@ -112,6 +112,9 @@ private:
     static void* refill(std::size_t cls) noexcept;
     /// The list of `cls` (or the thread's total) grew past its bound: moves a batch out.
     static void overflow(std::size_t cls) noexcept;
+    /// Empties this thread's lists: whole batches to the depot when `to_depot`, the rest (or
+    /// everything) to the heap.
+    static void empty_lists(bool to_depot) noexcept;
 
     // Trivially destructible, constant-initialised: access is a plain TLS load. The exit hook
     // that drains it is registered on the first cached free (`adopt_thread`).
