@@ -325,8 +325,8 @@ TEST(HttpClient, ExpiredIdleConnectionsAreClosedWhenAnotherIsPooled) {
 
 TEST(HttpClient, WithoutIdleConnectionsNoOriginOutlivesItsRequests) {
     weft::Runtime rt;
-    ScriptedServer server;
-    server.response = [](int, const std::string&) { return ok_response("x"); };
+    auto servers = servers_answering_x(1);
+    ScriptedServer& server = *servers[0];
     auto t = [&]() -> weft::Task<> {
         server.start();
         ClientOptions o;
