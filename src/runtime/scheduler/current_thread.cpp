@@ -22,7 +22,10 @@ CurrentThreadScheduler::CurrentThreadScheduler(const CurrentThreadConfig& config
 CurrentThreadScheduler::~CurrentThreadScheduler() = default;
 
 void CurrentThreadScheduler::bind(TaskHeader* task) {
-    spawned_total_.fetch_add(1, std::memory_order_relaxed);
+    if (on_runtime_thread())
+        bump(spawned_local_);
+    else
+        spawned_remote_.fetch_add(1, std::memory_order_relaxed);
     if (!owned_.insert(task)) {  // shut down: cancelled before it ever runs
         task->shutdown();
         task->release();  // the queue reference the spawn created
@@ -196,7 +199,8 @@ RuntimeMetrics CurrentThreadScheduler::metrics() const {
     RuntimeMetrics m;
     m.workers = 1;
     m.live_tasks = owned_.size();
-    m.spawned_total = spawned_total_.load(std::memory_order_relaxed);
+    m.spawned_total = spawned_local_.load(std::memory_order_relaxed) +
+                      spawned_remote_.load(std::memory_order_relaxed);
     m.polls = polls_.load(std::memory_order_relaxed);
     m.remote_schedules = remote_schedules_.load(std::memory_order_relaxed);
     m.parks = parks_.load(std::memory_order_relaxed);

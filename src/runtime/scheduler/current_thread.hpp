@@ -91,7 +91,9 @@ private:
 
     OwnedTasks owned_;
 
-    std::atomic<std::uint64_t> spawned_total_{0};
+    // Spawns on the runtime thread count without a locked instruction; others with one.
+    std::atomic<std::uint64_t> spawned_local_{0};  // written by the runtime thread only
+    std::atomic<std::uint64_t> spawned_remote_{0};
     std::atomic<std::uint64_t> polls_{0};  // written by the runtime thread only
     std::atomic<std::uint64_t> remote_schedules_{0};
     std::atomic<std::uint64_t> parks_{0};

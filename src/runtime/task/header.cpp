@@ -16,11 +16,13 @@ void TaskHeader::add_ref() noexcept { state_.fetch_add(REF_ONE, std::memory_orde
 
 void TaskHeader::release() noexcept {
     auto prev = state_.fetch_sub(REF_ONE, std::memory_order_acq_rel);
-    if ((prev & ~FLAGS) == REF_ONE) {
-        Scheduler* scheduler = scheduler_;
-        deallocate();
-        scheduler->release_scheduler_ref();
-    }
+    if ((prev & ~FLAGS) == REF_ONE) free_cell();
+}
+
+void TaskHeader::free_cell() noexcept {
+    Scheduler* scheduler = scheduler_;
+    deallocate();
+    scheduler->release_scheduler_ref();
 }
 
 void TaskHeader::wake_by_ref() noexcept {
@@ -78,22 +80,21 @@ void TaskHeader::run() noexcept {
         if (state_.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING, std::memory_order_acq_rel)) break;
     }
 
-    bool finished;
+    std::uint64_t output;
     if (s & CANCELLED) {
         cancel_frame();
-        finished = true;
+        output = OUTPUT_CANCELLED;
     } else {
         try {
-            finished = poll_frame();
+            output = poll_frame();
         } catch (...) {
             // The cell stores exceptions of the task body; this is a defect in weft itself.
             std::terminate();
         }
     }
 
-    if (finished) {
-        complete();
-        release();  // the queue's reference
+    if (output) {
+        complete(output, /*drop_queue_ref=*/true);
         return;
     }
 
@@ -107,9 +108,12 @@ void TaskHeader::run() noexcept {
             }
             continue;
         }
-        if (state_.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) break;
+        // Idle: give RUNNING and the queue's reference back in one step.
+        if (state_.compare_exchange_weak(s, (s & ~RUNNING) - REF_ONE, std::memory_order_acq_rel)) {
+            if ((s & ~FLAGS) == REF_ONE) free_cell();
+            return;
+        }
     }
-    release();
 }
 
 bool TaskHeader::begin_inspection(bool& was_notified) noexcept {
@@ -138,53 +142,74 @@ void TaskHeader::shutdown() noexcept {
     auto s = state_.load(std::memory_order_acquire);
     if (s & COMPLETE) return;
     cancel_frame();
-    complete();
+    complete(OUTPUT_CANCELLED, /*drop_queue_ref=*/false);
 }
 
-void TaskHeader::complete() noexcept {
-    state_.fetch_or(COMPLETE, std::memory_order_acq_rel);
-    state_.fetch_and(~RUNNING, std::memory_order_acq_rel);
-    lock_join();
-    Waker joiner = std::move(join_waker_);
-    unlock_join();
+void TaskHeader::complete(std::uint64_t output, bool drop_queue_ref) noexcept {
+    const std::uint64_t dropped = drop_queue_ref ? REF_ONE : 0;
+    auto s = state_.load(std::memory_order_relaxed);
+    while (!state_.compare_exchange_weak(s, ((s & ~RUNNING) | COMPLETE | output) - dropped,
+                                         std::memory_order_acq_rel, std::memory_order_relaxed)) {
+    }
+    // JOIN_WAKER was set before COMPLETE: the joiner can no longer clear it, so the waker is
+    // ours to take. The owned set's reference keeps the cell alive until the release below.
+    Waker joiner;
+    if (s & JOIN_WAKER) joiner = std::move(join_waker_);
     // Leave the owned set before the joiner runs: whoever observes the join sees the task gone
-    // from the runtime's live count. The caller's reference keeps the header alive.
+    // from the runtime's live count. This may free the cell.
     scheduler_->release(this);
     joiner.wake();
 }
 
-void TaskHeader::lock_join() noexcept {
-    auto s = state_.load(std::memory_order_relaxed);
+bool TaskHeader::set_join_waker(Waker waker) noexcept {
+    auto s = state_.load(std::memory_order_acquire);
+    if (s & COMPLETE) return false;
+    // A waker from an earlier await: take the field back before replacing it.
+    if ((s & JOIN_WAKER) && !unset_join_waker()) return false;
+    join_waker_ = std::move(waker);
+    s = state_.load(std::memory_order_relaxed);
     for (;;) {
-        if (s & JOIN_LOCK) {
-            std::this_thread::yield();
-            s = state_.load(std::memory_order_relaxed);
-        } else if (state_.compare_exchange_weak(s, s | JOIN_LOCK, std::memory_order_acquire,
-                                                std::memory_order_relaxed)) {
-            return;
+        if (s & COMPLETE) {
+            // The completer saw no waker and never touches the field: drop ours here.
+            join_waker_ = Waker{};
+            return false;
         }
+        if (state_.compare_exchange_weak(s, s | JOIN_WAKER, std::memory_order_acq_rel,
+                                         std::memory_order_relaxed))
+            return true;
     }
 }
 
-bool TaskHeader::set_join_waker(Waker waker) noexcept {
-    lock_join();
-    bool complete = is_complete();
-    if (!complete) join_waker_ = std::move(waker);
-    unlock_join();
-    return !complete;
+bool TaskHeader::unset_join_waker() noexcept {
+    auto s = state_.load(std::memory_order_acquire);
+    for (;;) {
+        if (s & COMPLETE) return false;
+        if (state_.compare_exchange_weak(s, s & ~JOIN_WAKER, std::memory_order_acq_rel,
+                                         std::memory_order_acquire))
+            return true;
+    }
 }
 
 void TaskHeader::clear_join_waker() noexcept {
-    lock_join();
-    Waker old = std::move(join_waker_);
-    unlock_join();
+    auto s = state_.load(std::memory_order_acquire);
+    // Complete: the completer took the waker. No JOIN_WAKER: the field is already empty.
+    if ((s & COMPLETE) || !(s & JOIN_WAKER)) return;
+    if (unset_join_waker()) join_waker_ = Waker{};
 }
 
 }  // namespace weft::detail
 
 namespace weft::detail {
 std::uint64_t next_task_id() noexcept {
+    // Each thread takes ids in blocks: unique, increasing per thread, and no shared counter
+    // touched on every spawn.
+    constexpr std::uint64_t block = 256;
     static std::atomic<std::uint64_t> next{1};
-    return next.fetch_add(1, std::memory_order_relaxed);
+    thread_local std::uint64_t cur = 0, end = 0;
+    if (cur == end) {
+        cur = next.fetch_add(block, std::memory_order_relaxed);
+        end = cur + block;
+    }
+    return cur++;
 }
 }  // namespace weft::detail

@@ -162,6 +162,42 @@ TEST(SchedulerStress, RemoteSpawnsRacingDriverWakeupsAreNeverStranded) {
     EXPECT_EQ(rt.block_on(root()), -1) << "a spawn from outside the workers was never run";
 }
 
+// The joiner's waker has no lock: the joiner owns it while JOIN_WAKER is clear and the
+// completer takes it if the bit was set when it published COMPLETE. Here a joiner registers
+// and drops its waker over and over (a timeout of zero gives up right after the first poll)
+// while the task finishes on the other worker: every result arrives once, no waker is lost
+// (the last await would hang) and none outlives its task (settled_live_tasks).
+TEST(SchedulerStress, JoinWakersRegisteredAndDroppedWhileTasksCompleteElsewhere) {
+    using namespace std::chrono_literals;
+    auto rt = multi(2);
+    auto root = []() -> weft::Task<long> {
+        long sum = 0;
+        for (int i = 0; i < 2000; ++i) {
+            auto h = weft::spawn([](int i) -> weft::Task<int> {
+                for (int k = 0; k < i % 4; ++k) co_await weft::yield_now();
+                co_return i;
+            }(i));
+            for (;;) {
+                auto joined = co_await weft::time::timeout(0ms, h);
+                if (joined) {
+                    sum += joined->value();
+                    break;
+                }
+            }
+            if (i % 2 == 0) continue;
+            // And a join that waits to the end, its waker taken by the completer.
+            auto h2 = weft::spawn([](int i) -> weft::Task<int> {
+                co_await weft::yield_now();
+                co_return i;
+            }(i));
+            sum -= (co_await h2).value();
+        }
+        co_return sum;
+    };
+    EXPECT_EQ(rt.block_on(root()), 999000);  // 0 + 2 + ... + 1998: each odd i is added and taken off
+    EXPECT_EQ(weft::test::settled_live_tasks(rt), 0u);
+}
+
 TEST(SchedulerStress, ShutdownWhileOtherThreadsKeepWaking) {
     for (int round = 0; round < 20; ++round) {
         std::vector<std::unique_ptr<ExternalEvent>> events;

@@ -80,9 +80,9 @@ private:
         }
     }
 
-    bool poll_frame() override {
+    std::uint64_t poll_frame() override {
         context.poll(slot_.task.handle());
-        if (!slot_.task.done()) return false;
+        if (!slot_.task.done()) return 0;
         // Take the result out, free the frame now (on the owning thread), then store the result
         // where the frame's handle was.
         bool frame_gone = false;
@@ -98,19 +98,17 @@ private:
                 frame_gone = true;
                 std::construct_at(&slot_.value, std::move(value));
             }
-            set_output(OUTPUT_VALUE);
+            return OUTPUT_VALUE;
         } catch (...) {
             std::exception_ptr error = std::current_exception();
             if (!frame_gone) std::destroy_at(&slot_.task);
             std::construct_at(&slot_.error, std::move(error));
-            set_output(OUTPUT_ERROR);
+            return OUTPUT_ERROR;
         }
-        return true;
     }
     void cancel_frame() noexcept override {
         context.pending = nullptr;
         std::destroy_at(&slot_.task);  // destroying the frame releases what it held
-        set_output(OUTPUT_CANCELLED);
     }
     void deallocate() noexcept override { delete this; }
 

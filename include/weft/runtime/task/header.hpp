@@ -8,9 +8,11 @@
 //   COMPLETE   the frame has finished or been destroyed; the output is readable
 //   NOTIFIED   the task is in a run queue, or must go back to one when its poll ends
 //   CANCELLED  abort() was requested; the next poll destroys the frame instead of resuming it
-//   JOIN_LOCK  guards the joiner's waker (a spin lock in the same word: no byte of its own)
+//   JOIN_WAKER the joiner's waker is stored and the completer may take it; while it is clear the
+//              joiner alone owns the waker field (no lock: the joiner sets the bit after writing
+//              the waker, and clears it before replacing or dropping it)
 //   OUTPUT_*   which output the cell holds once the frame is gone (value, error, cancelled);
-//              set by the owning thread before COMPLETE, read by the joiner after it
+//              published together with COMPLETE, in the same transition
 //
 // Invariants: a task is in at most one run queue (only the idle -> NOTIFIED transition enqueues
 // it); the frame is resumed and destroyed only by the thread that owns the task, under
@@ -21,11 +23,14 @@
 //   idle                 wake / abort          NOTIFIED (+ref)             schedule
 //   RUNNING              wake / abort          RUNNING|NOTIFIED            none: rescheduled after poll
 //   NOTIFIED             poll starts           RUNNING                     queue's ref moves to the poll
-//   RUNNING              poll returns pending  idle or NOTIFIED            reschedule if NOTIFIED
-//   RUNNING              poll finishes         COMPLETE                    wake the joiner
+//   RUNNING              poll returns pending  idle or NOTIFIED            reschedule if NOTIFIED, else
+//                                                                          drop the queue's ref (same CAS)
+//   RUNNING              poll finishes         COMPLETE|OUTPUT_* (-ref)    wake the joiner
 //   any but COMPLETE     CANCELLED at poll     COMPLETE                    frame destroyed
 //
-// The same word serves the multi-thread scheduler: every transition is a CAS.
+// The same word serves the multi-thread scheduler: every transition is a CAS. Each transition
+// is one atomic read-modify-write where it can be (a poll costs two, a completion one): locked
+// operations are the largest part of a spawn on some CPUs.
 
 #include <atomic>
 #include <cstdint>
@@ -75,7 +80,7 @@ public:
     static constexpr std::uint64_t COMPLETE = 1u << 1;
     static constexpr std::uint64_t NOTIFIED = 1u << 2;
     static constexpr std::uint64_t CANCELLED = 1u << 3;
-    static constexpr std::uint64_t JOIN_LOCK = 1u << 4;
+    static constexpr std::uint64_t JOIN_WAKER = 1u << 4;
     static constexpr std::uint64_t OUTPUT_VALUE = 1u << 5;
     static constexpr std::uint64_t OUTPUT_ERROR = 1u << 6;
     static constexpr std::uint64_t OUTPUT_CANCELLED = 1u << 7;
@@ -128,22 +133,25 @@ protected:
 
     // The frame and output, implemented by the cell (one vtable pointer serves these and
     // Wakeable's).
-    /// Resumes the frame once; true when it finished.
-    virtual bool poll_frame() = 0;
-    /// Destroys the frame without finishing it (cancellation); records "cancelled".
+    /// Resumes the frame once. 0 while it is pending; once it finished, the OUTPUTS bit that
+    /// says which output the cell now holds (published with COMPLETE by the caller).
+    virtual std::uint64_t poll_frame() = 0;
+    /// Destroys the frame without finishing it (cancellation); the output is OUTPUT_CANCELLED.
     virtual void cancel_frame() noexcept = 0;
     /// Frees the memory of the task (called when the last reference goes).
     virtual void deallocate() noexcept = 0;
 
-    /// Records which output the cell now holds (one of OUTPUTS), before COMPLETE is published.
-    void set_output(std::uint64_t which) noexcept { state_.fetch_or(which, std::memory_order_relaxed); }
     /// The OUTPUTS bit set, or 0 while the frame is alive.
     std::uint64_t output() const noexcept { return state_.load(std::memory_order_acquire) & OUTPUTS; }
 
 private:
-    void complete() noexcept;
-    void lock_join() noexcept;
-    void unlock_join() noexcept { state_.fetch_and(~JOIN_LOCK, std::memory_order_release); }
+    /// RUNNING -> COMPLETE with `output`; drops the queue's reference in the same step when
+    /// `drop_queue_ref`. Leaves the owned set, then wakes the joiner.
+    void complete(std::uint64_t output, bool drop_queue_ref) noexcept;
+    /// Clears JOIN_WAKER so the joiner owns the waker field again; false once COMPLETE.
+    bool unset_join_waker() noexcept;
+    /// The last reference is gone: free the cell, then drop its reference on the scheduler.
+    void free_cell() noexcept;
 
 private:
     std::atomic<std::uint64_t> state_;
