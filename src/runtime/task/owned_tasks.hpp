@@ -3,10 +3,13 @@
 // The set of live tasks of a multi-thread runtime, for shutdown and task dumps.
 //
 // Sharded by task id so that spawns and completions on different workers rarely share a lock.
+// Each shard's lock is a spin lock: a link or an unlink holds it for a few stores, and it costs
+// one locked instruction per bind and per completion where a mutex costs two.
 // Once closed, a bind shuts the new task down at once instead of adding it.
 
 #include <array>
 #include <mutex>
+#include <weft/detail/spin_lock.hpp>
 #include <weft/runtime/task/header.hpp>
 
 namespace weft::detail {
@@ -79,7 +82,7 @@ public:
 
 private:
     struct alignas(64) Shard {
-        mutable std::mutex mutex;
+        mutable SpinLock mutex;
         TaskHeader* head = nullptr;
         std::size_t count = 0;
         bool closed = false;
