@@ -199,8 +199,8 @@ RuntimeMetrics CurrentThreadScheduler::metrics() const {
     RuntimeMetrics m;
     m.workers = 1;
     m.live_tasks = owned_.size();
-    m.spawned_total = spawned_local_.load(std::memory_order_relaxed) +
-                      spawned_remote_.load(std::memory_order_relaxed);
+    m.spawned_total =
+        spawned_local_.load(std::memory_order_relaxed) + spawned_remote_.load(std::memory_order_relaxed);
     m.polls = polls_.load(std::memory_order_relaxed);
     m.remote_schedules = remote_schedules_.load(std::memory_order_relaxed);
     m.parks = parks_.load(std::memory_order_relaxed);
