@@ -32,6 +32,18 @@ bool Request::is_idempotent() const noexcept {
     return false;
 }
 
+/// What every send of a request needs, computed once by `Client::prepare`.
+struct PreparedRequest::Data {
+    std::string wire;
+    Origin origin;
+    std::string origin_key;
+    bool idempotent = false;
+    bool head_request = false;
+    const void* client = nullptr;  // the Impl whose options went into `wire`
+};
+
+std::string_view PreparedRequest::wire() const noexcept { return data_ ? std::string_view(data_->wire) : ""; }
+
 namespace {
 
 struct HostPool;
@@ -160,7 +172,15 @@ struct Client::Impl {
     Result<tls::ClientContext> tls_context();
     Task<Result<Exchange>> exchange(Connection& conn, const std::string& wire, bool head_request,
                                     BodySink& sink, bool& started);
-    static Task<Result<ResponseHead>> run(std::shared_ptr<Impl> self, Request request, BodySink sink);
+    Result<std::shared_ptr<const PreparedRequest::Data>> prepare(const Request& request) const;
+    static Task<Result<ResponseHead>> run(std::shared_ptr<Impl> self,
+                                          std::shared_ptr<const PreparedRequest::Data> request,
+                                          BodySink sink);
+    static Task<Result<ResponseHead>> send(std::shared_ptr<Impl> self,
+                                           std::shared_ptr<const PreparedRequest::Data> request,
+                                           BodySink sink);
+    static Task<Result<Response>> collect(Task<Result<ResponseHead>> sending,
+                                          std::shared_ptr<std::string> body);
 
     ClientOptions options;
     std::mutex mutex;
@@ -253,10 +273,9 @@ Task<Result<Exchange>> Client::Impl::exchange(Connection& conn, const std::strin
     co_return out;
 }
 
-Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self, Request request, BodySink sink) {
-    const ClientOptions& options = self->options;
+Result<std::shared_ptr<const PreparedRequest::Data>> Client::Impl::prepare(const Request& request) const {
     std::vector<Field> extra;
-    extra.reserve(request.headers.size() + 3);
+    extra.reserve(request.headers.size() + 2);
     bool has_user_agent = false;
     for (auto& [name, value] : request.headers) {
         if (iequals(name, "user-agent")) has_user_agent = true;
@@ -267,24 +286,36 @@ Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self, Request
     std::optional<std::string_view> body;
     if (request.body) body = *request.body;
     auto wire = serialize_request(request.method, request.url, extra, body);
-    if (!wire) co_return std::unexpected(wire.error());
+    if (!wire) return std::unexpected(wire.error());
+    auto data = std::make_shared<PreparedRequest::Data>();
+    data->wire = std::move(*wire);
+    data->origin = Origin::of(request.url);
+    data->origin_key = data->origin.key();
+    data->idempotent = request.is_idempotent();
+    data->head_request = request.method == "HEAD";
+    data->client = this;
+    return data;
+}
 
-    Origin origin = Origin::of(request.url);
+Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self,
+                                             std::shared_ptr<const PreparedRequest::Data> request,
+                                             BodySink sink) {
+    const ClientOptions& options = self->options;
+    const Origin& origin = request->origin;
     // Gives the origin's pool back on every way out, cancellation included; declared before
     // the slot, so the slot goes first.
     struct PoolUse {
         Impl& client;
         std::shared_ptr<HostPool> pool;
         ~PoolUse() { client.release_pool(*pool); }
-    } use{*self, self->acquire_pool(origin.key())};
+    } use{*self, self->acquire_pool(request->origin_key)};
     HostPool* pool = use.pool.get();
     auto slot = co_await pool->slots.acquire();
     if (!slot) co_return std::unexpected(slot.error());
 
-    const bool head_request = request.method == "HEAD";
     for (int attempt = 0;; ++attempt) {
         std::unique_ptr<Connection> conn;
-        if (options.keep_alive) conn = self->take_idle(*pool, !request.is_idempotent());
+        if (options.keep_alive) conn = self->take_idle(*pool, !request->idempotent);
         const bool reused = conn != nullptr;
         if (reused) {
             self->reused.fetch_add(1, std::memory_order_relaxed);
@@ -294,14 +325,14 @@ Task<Result<ResponseHead>> Client::Impl::run(std::shared_ptr<Impl> self, Request
             conn = std::move(*c);
         }
         bool started = false;
-        auto ex = co_await self->exchange(*conn, *wire, head_request, sink, started);
+        auto ex = co_await self->exchange(*conn, request->wire, request->head_request, sink, started);
         if (ex) {
             if (options.keep_alive && ex->reusable) self->put_idle(*pool, std::move(conn));
             co_return std::move(ex->head);
         }
         // A pooled connection the server closed while idle fails before any response byte:
         // resend once on a fresh connection when that cannot cause a second effect.
-        if (reused && !started && attempt == 0 && request.is_idempotent()) {
+        if (reused && !started && attempt == 0 && request->idempotent) {
             self->stale_retries.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
@@ -313,34 +344,63 @@ Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(o
 
 Client::~Client() = default;
 
-Task<Result<ResponseHead>> Client::send(Request request, BodySink sink) {
-    auto running = Impl::run(impl_, std::move(request), std::move(sink));
-    return [](std::chrono::milliseconds limit, Task<Result<ResponseHead>> t) -> Task<Result<ResponseHead>> {
-        co_return co_await time::timeout(limit, std::move(t));
-    }(impl_->options.timeout, std::move(running));
+Task<Result<ResponseHead>> Client::Impl::send(std::shared_ptr<Impl> self,
+                                              std::shared_ptr<const PreparedRequest::Data> request,
+                                              BodySink sink) {
+    auto limit = self->options.timeout;
+    auto running = run(std::move(self), std::move(request), std::move(sink));
+    auto result = co_await time::timeout(limit, std::move(running));
+    co_return result;
 }
 
-Task<Result<Response>> Client::send(Request request) {
+Task<Result<Response>> Client::Impl::collect(Task<Result<ResponseHead>> sending,
+                                             std::shared_ptr<std::string> body) {
+    auto head = co_await std::move(sending);
+    if (!head) co_return std::unexpected(head.error());
+    co_return Response{std::move(*head), std::move(*body)};
+}
+
+namespace {
+Task<Result<ResponseHead>> failed_head(std::error_code ec) { co_return std::unexpected(ec); }
+Task<Result<Response>> failed_response(std::error_code ec) { co_return std::unexpected(ec); }
+}  // namespace
+
+Result<PreparedRequest> Client::prepare(const Request& request) const {
+    auto data = impl_->prepare(request);
+    if (!data) return std::unexpected(data.error());
+    return PreparedRequest(std::move(*data));
+}
+
+Task<Result<ResponseHead>> Client::send(PreparedRequest request, BodySink sink) {
+    if (!request.data_ || request.data_->client != impl_.get())
+        return failed_head(std::make_error_code(std::errc::invalid_argument));
+    return Impl::send(impl_, std::move(request.data_), std::move(sink));
+}
+
+Task<Result<ResponseHead>> Client::send(Request request, BodySink sink) {
+    auto data = impl_->prepare(request);
+    if (!data) return failed_head(data.error());
+    return Impl::send(impl_, std::move(*data), std::move(sink));
+}
+
+Task<Result<Response>> Client::send(PreparedRequest request) {
     auto body = std::make_shared<std::string>();
-    BodySink collect = [body](std::string_view piece) -> Result<void> {
+    BodySink sink = [body](std::string_view piece) -> Result<void> {
         body->append(piece);
         return {};
     };
-    auto sending = send(std::move(request), std::move(collect));
-    return [](Task<Result<ResponseHead>> t, std::shared_ptr<std::string> body) -> Task<Result<Response>> {
-        auto head = co_await std::move(t);
-        if (!head) co_return std::unexpected(head.error());
-        co_return Response{std::move(*head), std::move(*body)};
-    }(std::move(sending), std::move(body));
+    return Impl::collect(send(std::move(request), std::move(sink)), std::move(body));
+}
+
+Task<Result<Response>> Client::send(Request request) {
+    auto data = impl_->prepare(request);
+    if (!data) return failed_response(data.error());
+    return send(PreparedRequest(std::move(*data)));
 }
 
 Task<Result<Response>> Client::get(std::string_view url) {
     auto request = Request::get(url);
-    if (!request) {
-        return [](std::error_code ec) -> Task<Result<Response>> {
-            co_return std::unexpected(ec);
-        }(request.error());
-    }
+    if (!request) return failed_response(request.error());
     return send(std::move(*request));
 }
 

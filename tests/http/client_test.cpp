@@ -345,6 +345,84 @@ TEST(HttpClient, WithoutIdleConnectionsNoOriginOutlivesItsRequests) {
     rt.block_on(t());
 }
 
+TEST(HttpClient, APreparedRequestIsSentManyTimesWithTheClientsHeaders) {
+    weft::Runtime rt;
+    ScriptedServer server;
+    server.response = [](int n, const std::string&) { return ok_response("hello " + std::to_string(n)); };
+    auto t = [&]() -> weft::Task<> {
+        server.start();
+        ClientOptions o;
+        o.user_agent = "prepared-test/1";
+        Client client(o);
+        auto req = weft::http::Request::make("POST", server.url("/p?q=1")).value();
+        req.headers.push_back({"X-Trace", "abc"});
+        req.body = "payload";
+        auto prepared = client.prepare(req);
+        EXPECT_TRUE(prepared) << prepared.error().message();
+        if (!prepared) co_return;
+        EXPECT_EQ(prepared->wire().substr(0, 21), "POST /p?q=1 HTTP/1.1\r");
+        for (int i = 0; i < 3; ++i) {
+            auto r = co_await client.send(*prepared);  // copies share the bytes
+            EXPECT_TRUE(r) << r.error().message();
+            if (r) {
+                EXPECT_EQ(r->body, "hello " + std::to_string(i));
+            }
+        }
+        std::uint64_t streamed = 0;
+        weft::http::BodySink count = [&](std::string_view piece) -> weft::Result<void> {
+            streamed += piece.size();
+            return {};
+        };
+        auto head = co_await client.send(*prepared, std::move(count));
+        EXPECT_TRUE(head && head->status() == 200);
+        EXPECT_EQ(streamed, 7u);  // "hello 3"
+        EXPECT_EQ(client.stats().connections_opened, 1u);
+        EXPECT_EQ(client.stats().connections_reused, 3u);
+    };
+    rt.block_on(t());
+    ASSERT_EQ(server.heads.size(), 4u);
+    for (auto& h : server.heads) {
+        EXPECT_NE(h.find("User-Agent: prepared-test/1\r\n"), std::string::npos) << h;
+        EXPECT_NE(h.find("X-Trace: abc\r\n"), std::string::npos) << h;
+        EXPECT_NE(h.find("Content-Length: 7\r\n"), std::string::npos) << h;
+    }
+}
+
+TEST(HttpClient, PreparingValidatesAndAnotherClientsPreparedRequestIsRefused) {
+    weft::Runtime rt;
+    auto t = [&]() -> weft::Task<> {
+        Client client, other;
+        auto bad = weft::http::Request::get("http://127.0.0.1:1/").value();
+        bad.headers.push_back({"X-Evil", "a\r\nInjected: yes"});
+        auto refused = client.prepare(bad);
+        EXPECT_FALSE(refused);
+        if (!refused) {
+            EXPECT_EQ(weft::http::classify(refused.error()), ErrorKind::invalid_request);
+        }
+        // Sending the same request unprepared fails the same way, without touching the network.
+        auto sent = co_await client.send(bad);
+        EXPECT_FALSE(sent);
+        if (!sent && !refused) {
+            EXPECT_EQ(sent.error(), refused.error());
+        }
+
+        auto mine = other.prepare(weft::http::Request::get("http://127.0.0.1:1/").value()).value();
+        auto r = co_await client.send(mine);
+        EXPECT_FALSE(r);
+        if (!r) {
+            EXPECT_EQ(r.error(), std::make_error_code(std::errc::invalid_argument));
+        }
+        // A moved-from prepared request is refused the same way.
+        auto moved = std::move(mine);
+        EXPECT_EQ(mine.wire(), "");  // NOLINT(bugprone-use-after-move): its documented state
+        auto empty = co_await other.send(mine);
+        EXPECT_FALSE(empty);
+        EXPECT_EQ(client.stats().connections_opened, 0u);
+        EXPECT_EQ(other.stats().connections_opened, 0u);
+    };
+    rt.block_on(t());
+}
+
 TEST(HttpClient, NewConnectionModeSendsConnectionClose) {
     weft::Runtime rt;
     ScriptedServer server;

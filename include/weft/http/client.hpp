@@ -85,6 +85,26 @@ struct Request {
     bool is_idempotent() const noexcept;
 };
 
+/// A request serialized once, to be sent many times by the client that prepared it (a load
+/// generator, a poller): each send skips building the head and the origin key again. Cheap to
+/// copy (it shares its bytes); immutable, so any number of tasks may send it at once.
+///
+///     auto req = weft::http::Request::get("http://127.0.0.1:8080/").value();
+///     weft::http::PreparedRequest ping = client.prepare(req).value();
+///     for (int i = 0; i < 1000; ++i) auto head = co_await client.send(ping, sink);
+class PreparedRequest {
+public:
+    /// The bytes written for each send: request line, headers, body.
+    std::string_view wire() const noexcept;
+
+    struct Data;
+
+private:
+    friend class Client;
+    explicit PreparedRequest(std::shared_ptr<const Data> d) noexcept : data_(std::move(d)) {}
+    std::shared_ptr<const Data> data_;
+};
+
 /// A response with its body collected.
 ///
 ///     auto r = co_await client.get("http://127.0.0.1:8080/hello");
@@ -137,6 +157,14 @@ public:
     Task<Result<Response>> send(Request request);
     /// Sends `request` and hands the body to `sink` while it arrives; yields the head.
     Task<Result<ResponseHead>> send(Request request, BodySink sink);
+    /// Validates and serializes `request` with this client's headers (User-Agent, Connection)
+    /// for repeated sends. Errors are those a send of it would report.
+    Result<PreparedRequest> prepare(const Request& request) const;
+    /// Sends a request this client prepared and collects the body. A request prepared by
+    /// another client fails with `std::errc::invalid_argument`.
+    Task<Result<Response>> send(PreparedRequest request);
+    /// Sends a request this client prepared and hands the body to `sink`; yields the head.
+    Task<Result<ResponseHead>> send(PreparedRequest request, BodySink sink);
     /// GET `url`, body collected.
     Task<Result<Response>> get(std::string_view url);
 
