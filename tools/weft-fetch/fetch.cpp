@@ -178,11 +178,10 @@ std::chrono::milliseconds backoff(unsigned attempt) {
     return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(rng));
 }
 
-std::string save_name(const Target& target) {
+std::string save_name(std::uint64_t index, std::string_view url) {
     char prefix[32];
-    std::snprintf(prefix, sizeof prefix, "%06llu-", static_cast<unsigned long long>(target.index + 1));
+    std::snprintf(prefix, sizeof prefix, "%06llu-", static_cast<unsigned long long>(index + 1));
     std::string name = prefix;
-    std::string_view url = *target.url;
     if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
     for (char c : url.substr(0, 80)) {
         bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -192,31 +191,30 @@ std::string save_name(const Target& target) {
     return name;
 }
 
-/// Fetches one target. `prepared`, when given, is the request already built for its URL (load
-/// mode sends the same one over and over and need not parse it each time).
+/// Fetches one target. `prepared`, when given, is the request already prepared for its URL
+/// (load mode sends the same one over and over and need not build it each time).
 weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
-                                    std::shared_ptr<const weft::http::Request> prepared = nullptr) {
+                                    std::optional<weft::http::PreparedRequest> prepared = std::nullopt) {
     RequestRecord rec;
     if (!target.url) {
-        rec.url = target.text;
+        rec.url = std::move(target.text);
         rec.error = ErrorKind::invalid_request;
         rec.error_message = target.url.error().message();
         rec.attempts = 0;
         co_return rec;
     }
-    rec.url = *target.url;
-    std::optional<weft::http::Request> built;  // only when no prepared request was given
+    rec.url = std::move(*target.url);
     if (!prepared) {
         auto made = make_request(s->config, rec.url);
-        if (!made) {
+        auto ready = made ? s->client.prepare(*made) : std::unexpected(made.error());
+        if (!ready) {
             rec.error = ErrorKind::invalid_request;
-            rec.error_message = made.error().message();
+            rec.error_message = ready.error().message();
             rec.attempts = 0;
             co_return rec;
         }
-        built.emplace(std::move(*made));
+        prepared.emplace(std::move(*ready));
     }
-    const weft::http::Request& request = prepared ? *prepared : *built;
 
     // What the body sink saw, in this frame: every send completes or is destroyed before the
     // frame moves on, and a sink that captures only a pointer needs no allocation of its own.
@@ -248,7 +246,7 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
             if (saving) into->body.append(piece);
             return {};
         };
-        auto sending = s->client.send(request, std::move(sink));
+        auto sending = s->client.send(*prepared, std::move(sink));
         auto interrupt = until_cancelled(s->stop);
         auto raced = co_await weft::select(std::move(sending), std::move(interrupt));
         if (raced.index() == 1) {
@@ -276,7 +274,7 @@ weft::Task<RequestRecord> fetch_one(std::shared_ptr<Session> s, Target target,
     rec.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
     if (saving && rec.ok()) {
-        auto path = *s->config.save_dir / save_name(target);
+        auto path = *s->config.save_dir / save_name(target.index, rec.url);
         auto write_file = [path, body = std::move(received.body)]() -> std::string {
             std::ofstream out(path, std::ios::binary | std::ios::trunc);
             out.write(body.data(), static_cast<std::streamsize>(body.size()));
@@ -355,9 +353,10 @@ weft::Task<> run_list(weft::Stream<Target> targets, FetchConfig config, Reporter
 namespace {
 
 struct LoadState {
-    std::shared_ptr<const weft::http::Request> request;  // null when the URL is not valid
+    std::optional<weft::http::PreparedRequest> request;  // none when the URL is not valid
     std::atomic<std::uint64_t> issued{0};
     std::chrono::steady_clock::time_point deadline;
+    bool timed = false;  // -d: stop at the deadline (else only the count stops it)
     std::uint64_t limit = 0;
 };
 
@@ -367,9 +366,10 @@ weft::Task<> load_worker(std::shared_ptr<Session> s, std::shared_ptr<LoadState> 
         if (s->stop.is_cancelled()) co_return;
         std::uint64_t n = load->issued.fetch_add(1, std::memory_order_relaxed);
         if (load->limit && n >= load->limit) co_return;
-        if (std::chrono::steady_clock::now() >= load->deadline) co_return;
+        if (load->timed && std::chrono::steady_clock::now() >= load->deadline) co_return;
         reporter->started();
-        auto fetching = fetch_one(s, Target{n, url, url}, load->request);
+        // The text is only shown for an invalid URL, and then the URL itself is the message.
+        auto fetching = fetch_one(s, Target{n, url, {}}, load->request);
         auto rec = co_await std::move(fetching);
         reporter->finished(rec);
     }
@@ -386,11 +386,13 @@ weft::Task<> run_load(LoadPlan plan, FetchConfig config, Reporter& reporter,
     config.per_host = std::max(config.per_host, config.concurrency);
     auto session = std::make_shared<Session>(std::move(config), stop);
     auto load = std::make_shared<LoadState>();
-    if (auto request = make_request(session->config, plan.url))
-        load->request = std::make_shared<const weft::http::Request>(std::move(*request));
+    if (auto request = make_request(session->config, plan.url)) {
+        if (auto prepared = session->client.prepare(*request)) load->request = std::move(*prepared);
+    }
     load->limit = plan.requests;
-    load->deadline = plan.duration.count() > 0 ? std::chrono::steady_clock::now() + plan.duration
-                                               : std::chrono::steady_clock::time_point::max();
+    load->timed = plan.duration.count() > 0;
+    load->deadline = load->timed ? std::chrono::steady_clock::now() + plan.duration
+                                 : std::chrono::steady_clock::time_point::max();
     std::vector<weft::JoinHandle<void>> workers;
     for (std::size_t i = 0; i < std::max<std::size_t>(session->config.concurrency, 1); ++i)
         workers.push_back(weft::spawn(load_worker(session, load, plan.url, &reporter), "load"));
