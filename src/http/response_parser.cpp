@@ -36,6 +36,30 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept {
     return true;
 }
 
+/// Sizes the head's storage from the first bytes of a response, so that a head that arrives
+/// whole (the usual case) is copied into one allocation and its fields into another, instead
+/// of both growing by doubling: `data` is scanned up to the blank line that ends the head.
+template <class Fields>  // the head's private vector of field spans
+void reserve_for_head(std::string_view data, std::size_t max_head, std::size_t max_fields, std::string& raw,
+                      Fields& fields) {
+    std::size_t lines = 0, end = 0;
+    for (std::size_t at = 0; at < data.size();) {
+        const void* nl = std::memchr(data.data() + at, '\n', data.size() - at);
+        if (!nl) break;
+        std::size_t line_end = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+        bool blank = line_end - at <= 2;  // "\n" or "\r\n"
+        at = line_end;
+        if (blank && lines > 0) {
+            end = at;
+            break;
+        }
+        ++lines;
+    }
+    constexpr std::size_t unknown_head = 512;  // the head goes on in a later read
+    raw.reserve(std::min(max_head, end ? end : std::max(unknown_head, data.size())));
+    fields.reserve(std::min(max_fields, lines > 1 ? lines - 1 : 8));
+}
+
 }  // namespace
 
 std::optional<std::string_view> ResponseHead::find(std::string_view name) const noexcept {
@@ -103,6 +127,9 @@ Result<std::size_t> ResponseParser::feed(std::string_view data) {
         std::size_t n = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - begin) + 1 : avail;
 
         std::string& raw = head_.raw_;
+        if (raw.empty() && raw.capacity() < avail && state_ == State::status_line)
+            reserve_for_head(std::string_view(begin, avail), options_.limits.max_head_size,
+                             options_.limits.max_headers, raw, head_.fields_);
         std::size_t room = options_.limits.max_head_size - raw.size();
         std::size_t take = std::min(n, room);
         std::size_t before = raw.size();
