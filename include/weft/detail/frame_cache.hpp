@@ -4,14 +4,15 @@
 // coroutine frames and task cells. A spawn that completes hands its two blocks back to the
 // thread that freed them, and the next spawn there takes them without calling malloc.
 //
-// Blocks are rounded up to 16-byte classes up to 512 bytes. A thread's frees keep at most
-// `kMaxListBlocks` per class and `kMaxCachedBytes` in all on its lists; beyond that it moves
-// `kBatch` blocks at once to a shared depot, where a thread whose list is empty takes a batch
-// before it calls malloc. The depot is what makes tasks spawned on one thread and finished on
-// another cheap: without it the finishing thread frees into the spawner's malloc arena (a lock
-// taken per block by both threads: the multi-thread spawn benchmarks spent most of their time in
-// futex calls). The depot holds at most `kMaxDepotBytes`; the rest goes back to the heap. A thread
-// that exits moves its lists to the depot.
+// Blocks are rounded up to 16-byte classes up to 2 KiB (an HTTP exchange's frame is 1.4 KiB).
+// A thread's frees keep at most `kMaxListBlocks` per class and `kMaxCachedBytes` in all on its
+// lists; beyond that it moves `kBatch` blocks at once to a shared depot, where a thread whose
+// list is empty takes a batch before it calls malloc. The depot is what makes tasks spawned on
+// one thread and finished on another cheap: without it the finishing thread frees into the
+// spawner's malloc arena (a lock taken per block by both threads: the multi-thread spawn
+// benchmarks spent most of their time in futex calls). The depot holds at most
+// `kMaxDepotBytes`; the rest goes back to the heap. A thread that exits moves its lists to the
+// depot.
 //
 // Under AddressSanitizer the cache is bypassed, so a use of a destroyed frame is still reported.
 
@@ -35,7 +36,7 @@ namespace weft::detail {
 class FrameCache {
 public:
     static constexpr std::size_t kGranule = 16;
-    static constexpr std::size_t kMaxBlock = 512;
+    static constexpr std::size_t kMaxBlock = 2048;
     static constexpr std::size_t kClasses = kMaxBlock / kGranule;
     static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
     static constexpr std::uint32_t kBatch = 32;
