@@ -39,7 +39,7 @@ struct PreparedRequest::Data {
     std::string origin_key;
     bool idempotent = false;
     bool head_request = false;
-    const void* client = nullptr;  // the Impl whose options went into `wire`
+    std::uint64_t client_id = 0;  // the client whose options went into `wire`
 };
 
 std::string_view PreparedRequest::wire() const noexcept { return data_ ? std::string_view(data_->wire) : ""; }
@@ -76,6 +76,12 @@ struct Exchange {
 
 struct Client::Impl {
     explicit Impl(ClientOptions o) : options(std::move(o)) {}
+
+    /// Tells clients apart for prepared requests (an address could be reused by a later client).
+    static std::uint64_t next_id() noexcept {
+        static std::atomic<std::uint64_t> next{1};
+        return next.fetch_add(1, std::memory_order_relaxed);
+    }
 
     // Per-origin state lives while a request uses it or it holds an idle connection, and idle
     // connections are bounded in number (max_idle_connections, oldest closed first) and age
@@ -116,7 +122,7 @@ struct Client::Impl {
                 IdleList::iterator entry = pool.idle.back();
                 pool.idle.pop_back();
                 c = std::move(entry->conn);
-                idle.erase(entry);
+                spare.splice(spare.end(), idle, entry);
                 auto now = time::now();
                 if (c->idle_since < now - options.idle_timeout) continue;  // expired: closed here
                 check = careful || c->idle_since < now - std::chrono::milliseconds(100);
@@ -144,7 +150,16 @@ struct Client::Impl {
                                  idle.front().conn->idle_since < expired_before))
             closing.push_back(evict_oldest());
         pool.idle.reserve(pool.idle.size() + 1);  // may throw: before the list changes
-        pool.idle.push_back(idle.insert(idle.end(), IdleConnection{std::move(c), &pool}));
+        IdleList::iterator entry;
+        if (!spare.empty()) {
+            entry = spare.begin();
+            entry->conn = std::move(c);
+            entry->pool = &pool;
+            idle.splice(idle.end(), spare, entry);
+        } else {
+            entry = idle.insert(idle.end(), IdleConnection{std::move(c), &pool});
+        }
+        pool.idle.push_back(entry);
     }
 
     /// Takes the oldest idle connection out of the pools (caller holds the mutex).
@@ -155,7 +170,7 @@ struct Client::Impl {
         assert(in_owner != owner.idle.end() && "an idle connection missing from its origin's stack");
         owner.idle.erase(in_owner);
         auto conn = std::move(oldest->conn);
-        idle.erase(oldest);
+        spare.splice(spare.end(), idle, oldest);
         forget_if_unused(owner);
         return conn;
     }
@@ -183,9 +198,13 @@ struct Client::Impl {
                                           std::shared_ptr<std::string> body);
 
     ClientOptions options;
+    const std::uint64_t id = next_id();
     std::mutex mutex;
     std::unordered_map<std::string, std::shared_ptr<HostPool>> hosts;
     IdleList idle;  // every idle connection, oldest first
+    // Nodes of connections taken out of `idle`, reused by the next put (no allocation per
+    // request); never more than the most connections that were idle at once.
+    IdleList spare;
     std::optional<tls::ClientContext> tls;
     std::atomic<std::uint64_t> opened{0};
     std::atomic<std::uint64_t> reused{0};
@@ -293,7 +312,7 @@ Result<std::shared_ptr<const PreparedRequest::Data>> Client::Impl::prepare(const
     data->origin_key = data->origin.key();
     data->idempotent = request.is_idempotent();
     data->head_request = request.method == "HEAD";
-    data->client = this;
+    data->client_id = id;
     return data;
 }
 
@@ -372,7 +391,7 @@ Result<PreparedRequest> Client::prepare(const Request& request) const {
 }
 
 Task<Result<ResponseHead>> Client::send(PreparedRequest request, BodySink sink) {
-    if (!request.data_ || request.data_->client != impl_.get())
+    if (!request.data_ || request.data_->client_id != impl_->id)
         return failed_head(std::make_error_code(std::errc::invalid_argument));
     return Impl::send(impl_, std::move(request.data_), std::move(sink));
 }
