@@ -64,11 +64,7 @@ void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker
         wheel_.remove(entry);
         entry.when = deadline_tick(deadline);
         std::swap(entry.waker, waker);  // the old one is dropped after the lock
-        // Due already: fire now. The clock is read only for a deadline within a few ticks of
-        // the wheel (a far one that passed while the wheel lagged fires at the next turn).
-        const bool due = entry.when <= wheel_.elapsed() ||
-                         (entry.when <= wheel_.elapsed() + kNearTicks && deadline <= now());
-        if (due) {
+        if (entry.when <= wheel_.elapsed() || deadline <= now()) {
             waker = std::move(entry.waker);
             entry.fired.store(true, std::memory_order_release);
             return;

@@ -49,11 +49,6 @@ public:
     std::size_t active_timers() const noexcept;
 
 private:
-    // A new timer due within this many ticks of the wheel's last turn is checked against the
-    // clock, so that sleep(0) and past deadlines complete at once without one clock read per
-    // registration of an ordinary timeout.
-    static constexpr std::uint64_t kNearTicks = 2;
-
     std::uint64_t tick_at(Instant t) const noexcept;        // floor
     std::uint64_t deadline_tick(Instant t) const noexcept;  // ceil: never fire early
     Instant instant_of(std::uint64_t tick) const noexcept {
