@@ -135,6 +135,36 @@ TEST(Timeout, CompletesWhenTheTaskIsFaster) {
     EXPECT_EQ(*r, 9);
 }
 
+// A deadline already reached fires when the timeout is set up, not at some later turn of the
+// wheel: with paused time and a task that keeps the runtime busy, a later turn would never come
+// (a version that skipped the clock check for deadlines far from the wheel's last tick hung here).
+TEST(Timeout, ZeroTimeoutFiresAtOnceWhileAnotherTaskKeepsTheRuntimeBusy) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<long> {
+        wt::advance(10ms);  // the wheel last turned at 0
+        bool done = false;
+        auto spinner = weft::spawn_local([](bool& done) -> weft::Task<long> {
+            long spins = 0;
+            while (!done && spins < 1'000'000) {
+                ++spins;
+                co_await weft::yield_now();
+            }
+            co_return spins;
+        }(done));
+        auto never = []() -> weft::Task<int> {
+            co_await wt::sleep(std::chrono::hours(1));
+            co_return 1;
+        };
+        auto start = wt::now();
+        auto r = co_await wt::timeout(0ms, never());
+        EXPECT_FALSE(r);
+        EXPECT_EQ(wt::now(), start);  // no auto-advance was needed
+        done = true;
+        co_return (co_await spinner).value();
+    };
+    EXPECT_LT(rt.block_on(t()), 1'000'000);
+}
+
 TEST(Timeout, ErrorIsDistinguishableFromOsTimeouts) {
     auto rt = paused_runtime();
     auto t = []() -> weft::Task<weft::Result<int>> { co_return co_await wt::timeout(10ms, slow(1h, 9)); };
