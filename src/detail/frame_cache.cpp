@@ -20,7 +20,7 @@ struct DepotClass {
 };
 static_assert(std::is_trivially_destructible_v<DepotClass>,
               "threads that exit after main returns still use the depot");
-constinit std::array<DepotClass, FrameCache::kClasses> depot{};
+constinit std::array<DepotClass, FrameCache::kSmallClasses> depot{};
 constinit std::atomic<std::size_t> depot_bytes_total{0};
 
 }  // namespace
@@ -30,6 +30,7 @@ std::size_t FrameCache::depot_bytes() noexcept { return depot_bytes_total.load(s
 void* FrameCache::refill(std::size_t cls) noexcept {
     Lists& l = lists_;
     if (l.state == State::dead) return nullptr;  // exiting: nobody would drain the list again
+    if (cls >= kSmallClasses) return nullptr;    // large blocks never enter the depot
     if (depot_bytes_total.load(std::memory_order_relaxed) == 0) return nullptr;
     Block* batch;
     {
@@ -64,18 +65,42 @@ void free_chain(void* first) noexcept {
 
 }  // namespace
 
-void FrameCache::overflow(std::size_t cls) noexcept {
+void FrameCache::free_newest(std::size_t cls) noexcept {
     Lists& l = lists_;
     const std::size_t bytes = (cls + 1) * kGranule;
-    if (l.count[cls] < kBatch) {
-        // Over the thread's total with only a few blocks of this class: free the newest.
-        Block* b = l.head[cls];
-        l.head[cls] = b->next;
-        --l.count[cls];
-        l.cached_bytes -= bytes;
-        ::operator delete(b);
+    Block* b = l.head[cls];
+    l.head[cls] = b->next;
+    --l.count[cls];
+    l.cached_bytes -= bytes;
+    if (cls >= kSmallClasses) l.large_bytes -= bytes;
+    ::operator delete(b);
+}
+
+void FrameCache::overflow(std::size_t cls) noexcept {
+    Lists& l = lists_;
+    if (cls >= kSmallClasses) {
+        // A large block: over its class's few, or over the budget. Only the newest goes: large
+        // classes were just used, and their blocks are the first to go under pressure below.
+        if (l.count[cls] >= kMaxLargeListBlocks || l.cached_bytes > kMaxCachedBytes) free_newest(cls);
         return;
     }
+    // Over the budget with large blocks cached: those go back first.
+    for (std::size_t large = kClasses - 1; l.cached_bytes > kMaxCachedBytes && l.large_bytes != 0; --large) {
+        while (l.count[large] != 0 && l.cached_bytes > kMaxCachedBytes) free_newest(large);
+        if (large == kSmallClasses) break;
+    }
+    if (l.count[cls] < kMaxListBlocks && l.cached_bytes <= kMaxCachedBytes) return;
+    if (l.count[cls] < kBatch) {
+        // Over the thread's total with only a few blocks of this class: free the newest.
+        free_newest(cls);
+        return;
+    }
+    move_batch_to_depot(cls);
+}
+
+void FrameCache::move_batch_to_depot(std::size_t cls) noexcept {
+    Lists& l = lists_;
+    const std::size_t bytes = (cls + 1) * kGranule;
     // Detach the newest kBatch blocks as one batch.
     Block* first = l.head[cls];
     Block* last = first;
@@ -100,19 +125,20 @@ void FrameCache::overflow(std::size_t cls) noexcept {
 void FrameCache::empty_lists(bool to_depot) noexcept {
     Lists& l = lists_;
     for (std::size_t cls = 0; cls < kClasses; ++cls) {
-        if (to_depot) {
-            while (l.count[cls] >= kBatch) overflow(cls);
+        if (to_depot && cls < kSmallClasses) {
+            while (l.count[cls] >= kBatch) move_batch_to_depot(cls);
         }
         free_chain(l.head[cls]);
         l.head[cls] = nullptr;
         l.count[cls] = 0;
     }
     l.cached_bytes = 0;
+    l.large_bytes = 0;
 }
 
 void FrameCache::trim() noexcept {
     empty_lists(false);
-    for (std::size_t cls = 0; cls < kClasses; ++cls) {
+    for (std::size_t cls = 0; cls < kSmallClasses; ++cls) {
         void* batches;
         {
             std::lock_guard lock(depot[cls].mutex);

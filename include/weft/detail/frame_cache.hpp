@@ -4,15 +4,17 @@
 // coroutine frames and task cells. A spawn that completes hands its two blocks back to the
 // thread that freed them, and the next spawn there takes them without calling malloc.
 //
-// Blocks are rounded up to 16-byte classes up to 2 KiB (an HTTP exchange's frame is 1.4 KiB).
-// A thread's frees keep at most `kMaxListBlocks` per class and `kMaxCachedBytes` in all on its
-// lists; beyond that it moves `kBatch` blocks at once to a shared depot, where a thread whose
-// list is empty takes a batch before it calls malloc. The depot is what makes tasks spawned on
-// one thread and finished on another cheap: without it the finishing thread frees into the
-// spawner's malloc arena (a lock taken per block by both threads: the multi-thread spawn
-// benchmarks spent most of their time in futex calls). The depot holds at most
-// `kMaxDepotBytes`; the rest goes back to the heap. A thread that exits moves its lists to the
-// depot.
+// Blocks are rounded up to 16-byte classes up to 2 KiB. Small classes (up to 512 bytes: task
+// cells and most frames) keep at most `kMaxListBlocks` per class on a thread's list; beyond
+// that, or beyond `kMaxCachedBytes` in all, a thread moves `kBatch` blocks at once to a shared
+// depot, where a thread whose list is empty takes a batch before it calls malloc. The depot is
+// what makes tasks spawned on one thread and finished on another cheap: without it the
+// finishing thread frees into the spawner's malloc arena (a lock taken per block by both
+// threads: the multi-thread spawn benchmarks spent most of their time in futex calls). The depot
+// holds at most `kMaxDepotBytes`; the rest goes back to the heap. Large classes (an HTTP
+// exchange's frames, 0.6 to 1.4 KiB) stay on the thread, `kMaxLargeListBlocks` per class, and are
+// the first to go back to the heap when the thread is over its byte budget, so that a few large
+// frames never push the small ones out. A thread that exits moves its small lists to the depot.
 //
 // Under AddressSanitizer the cache is bypassed, so a use of a destroyed frame is still reported.
 
@@ -38,6 +40,9 @@ public:
     static constexpr std::size_t kGranule = 16;
     static constexpr std::size_t kMaxBlock = 2048;
     static constexpr std::size_t kClasses = kMaxBlock / kGranule;
+    static constexpr std::size_t kMaxSmallBlock = 512;  // larger blocks never enter the depot
+    static constexpr std::size_t kSmallClasses = kMaxSmallBlock / kGranule;
+    static constexpr std::uint32_t kMaxLargeListBlocks = 4;
     static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
     static constexpr std::uint32_t kBatch = 32;
     static constexpr std::uint32_t kMaxListBlocks = 2 * kBatch;
@@ -52,6 +57,7 @@ public:
                 l.head[cls] = b->next;
                 --l.count[cls];
                 l.cached_bytes -= (cls + 1) * kGranule;
+                if (cls >= kSmallClasses) l.large_bytes -= (cls + 1) * kGranule;
                 return b;
             }
             if (void* p = refill(cls)) return p;
@@ -75,7 +81,9 @@ public:
                 l.head[cls] = b;
                 ++l.count[cls];
                 l.cached_bytes += (cls + 1) * kGranule;
-                if (l.count[cls] >= kMaxListBlocks || l.cached_bytes > kMaxCachedBytes) overflow(cls);
+                if (cls >= kSmallClasses) l.large_bytes += (cls + 1) * kGranule;
+                const std::uint32_t limit = cls < kSmallClasses ? kMaxListBlocks : kMaxLargeListBlocks;
+                if (l.count[cls] >= limit || l.cached_bytes > kMaxCachedBytes) overflow(cls);
                 return;
             }
             if (l.state == State::fresh) {
@@ -105,14 +113,21 @@ private:
         Block* head[kClasses];
         std::uint32_t count[kClasses];
         std::size_t cached_bytes;
+        std::size_t large_bytes;  // the part of cached_bytes in large classes
         State state;
     };
+    /// Frees the newest block of `cls` to the heap.
+    static void free_newest(std::size_t cls) noexcept;
 
     static void adopt_thread() noexcept;
     /// This thread's list of `cls` is empty: takes a batch from the depot, returns one block.
     static void* refill(std::size_t cls) noexcept;
-    /// The list of `cls` (or the thread's total) grew past its bound: moves a batch out.
+    /// The list of `cls` (or the thread's total) grew past its bound: frees large blocks, or
+    /// moves a batch of small ones out.
     static void overflow(std::size_t cls) noexcept;
+    /// Moves the newest `kBatch` blocks of small class `cls` to the depot (or, when it is
+    /// full, to the heap). Needs at least `kBatch` blocks on the list.
+    static void move_batch_to_depot(std::size_t cls) noexcept;
     /// Empties this thread's lists: whole batches to the depot when `to_depot`, the rest (or
     /// everything) to the heap.
     static void empty_lists(bool to_depot) noexcept;
