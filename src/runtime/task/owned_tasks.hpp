@@ -87,7 +87,12 @@ private:
         std::size_t count = 0;
         bool closed = false;
     };
-    Shard& shard_for(TaskHeader* t) noexcept { return shards_[t->id() % shards]; }
+    // Ids come in per-thread blocks of 256 (a multiple of the shard count): hashing spreads
+    // both consecutive ids and the blocks of threads spawning at once over all shards.
+    Shard& shard_for(TaskHeader* t) noexcept {
+        static_assert(shards == 64, "the hash keeps the top 6 bits");
+        return shards_[(t->id() * 0x9E3779B97F4A7C15ull) >> 58];
+    }
     std::array<Shard, shards> shards_;
 };
 
