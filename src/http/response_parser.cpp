@@ -47,7 +47,8 @@ void reserve_for_head(std::string_view data, std::size_t max_head, std::size_t m
         const void* nl = std::memchr(data.data() + at, '\n', data.size() - at);
         if (!nl) break;
         std::size_t line_end = static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
-        bool blank = line_end - at <= 2;  // "\n" or "\r\n"
+        const char first = data[at];
+        bool blank = first == '\n' || (first == '\r' && line_end - at == 2);  // "\n" or "\r\n"
         at = line_end;
         if (blank && lines > 0) {
             end = at;

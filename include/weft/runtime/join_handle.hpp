@@ -16,7 +16,8 @@ namespace weft {
 /// and awaiting it then yields `JoinError::Kind::cancelled`.
 ///
 /// Thread safety: `abort()` and `is_finished()` may be called from any thread; awaiting must
-/// happen on a weft runtime (or in `block_on`).
+/// happen on a weft runtime (or in `block_on`), by one task at a time (the handle holds one
+/// waiter's waker; two tasks awaiting the same handle at once is a data race).
 /// Cancel safety: destroying a pending `co_await handle` only unregisters the waiter; the task
 /// and its result are unaffected, and the handle may be awaited again.
 template <class T>
