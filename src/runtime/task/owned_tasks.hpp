@@ -87,12 +87,11 @@ private:
         std::size_t count = 0;
         bool closed = false;
     };
-    // Ids come in per-thread blocks of 256 (a multiple of the shard count): hashing spreads
-    // both consecutive ids and the blocks of threads spawning at once over all shards.
-    Shard& shard_for(TaskHeader* t) noexcept {
-        static_assert(shards == 64, "the hash keeps the top 6 bits");
-        return shards_[(t->id() * 0x9E3779B97F4A7C15ull) >> 58];
-    }
+    // Ids come in per-thread blocks of 256, a multiple of the shard count: each block is
+    // shifted by 37 shards so that two threads spawning at once walk the shards far apart,
+    // while consecutive ids keep to consecutive shards (a hash that scattered them made a
+    // spawn storm 20% slower: completions then touch list neighbours at no regular stride).
+    Shard& shard_for(TaskHeader* t) noexcept { return shards_[(t->id() + (t->id() >> 8) * 37) % shards]; }
     std::array<Shard, shards> shards_;
 };
 
