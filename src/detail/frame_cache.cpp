@@ -40,7 +40,7 @@ void* FrameCache::refill(std::size_t cls) noexcept {
         if (!batch) return nullptr;
         d.batches = batch->next_batch;
     }
-    const std::size_t bytes = (cls + 1) * kGranule;
+    const std::size_t bytes = class_bytes(cls);
     depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
     if (l.state == State::fresh) adopt_thread();
     // The first block is returned, the other kBatch - 1 become this thread's list.
@@ -67,7 +67,7 @@ void free_chain(void* first) noexcept {
 
 void FrameCache::free_newest(std::size_t cls) noexcept {
     Lists& l = lists_;
-    const std::size_t bytes = (cls + 1) * kGranule;
+    const std::size_t bytes = class_bytes(cls);
     Block* b = l.head[cls];
     l.head[cls] = b->next;
     --l.count[cls];
@@ -100,7 +100,7 @@ void FrameCache::overflow(std::size_t cls) noexcept {
 
 void FrameCache::move_batch_to_depot(std::size_t cls) noexcept {
     Lists& l = lists_;
-    const std::size_t bytes = (cls + 1) * kGranule;
+    const std::size_t bytes = class_bytes(cls);
     // Detach the newest kBatch blocks as one batch.
     Block* first = l.head[cls];
     Block* last = first;
@@ -146,7 +146,7 @@ void FrameCache::trim() noexcept {
         }
         for (auto* b = static_cast<Block*>(batches); b;) {
             Block* next = b->next_batch;
-            depot_bytes_total.fetch_sub(kBatch * (cls + 1) * kGranule, std::memory_order_relaxed);
+            depot_bytes_total.fetch_sub(kBatch * class_bytes(cls), std::memory_order_relaxed);
             free_chain(b);
             b = next;
         }

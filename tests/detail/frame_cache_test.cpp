@@ -20,16 +20,16 @@ constexpr bool kEnabled = false;  // AddressSanitizer builds go straight to the 
 TEST(FrameCache, AFreedBlockIsReusedForTheSameSizeClass) {
     if (!kEnabled) GTEST_SKIP() << "the cache is off under AddressSanitizer";
     FrameCache::trim();
-    void* a = FrameCache::allocate(72);
-    FrameCache::deallocate(a, 72);
-    EXPECT_EQ(FrameCache::cached_bytes(), 80u);  // rounded up to its 16-byte class
-    void* b = FrameCache::allocate(80);          // same class
+    void* a = FrameCache::allocate(60);
+    FrameCache::deallocate(a, 60);
+    EXPECT_EQ(FrameCache::cached_bytes(), 72u);  // rounded up to its class, 16k + 8 bytes
+    void* b = FrameCache::allocate(72);          // same class
     EXPECT_EQ(a, b);
     EXPECT_EQ(FrameCache::cached_bytes(), 0u);
-    void* c = FrameCache::allocate(64);  // another class: a new block
+    void* c = FrameCache::allocate(73);  // another class: a new block
     EXPECT_NE(b, c);
-    FrameCache::deallocate(b, 80);
-    FrameCache::deallocate(c, 64);
+    FrameCache::deallocate(b, 72);
+    FrameCache::deallocate(c, 73);
     FrameCache::trim();
     EXPECT_EQ(FrameCache::cached_bytes(), 0u);
 }
@@ -38,13 +38,13 @@ TEST(FrameCache, AThreadKeepsABoundedListAndMovesTheRestToTheDepot) {
     if (!kEnabled) GTEST_SKIP() << "the cache is off under AddressSanitizer";
     FrameCache::trim();
     std::vector<void*> blocks;
-    for (int i = 0; i < 2000; ++i) blocks.push_back(FrameCache::allocate(256));
-    for (void* p : blocks) FrameCache::deallocate(p, 256);
-    EXPECT_LE(FrameCache::cached_bytes(), FrameCache::kMaxListBlocks * 256);
-    EXPECT_GE(FrameCache::cached_bytes(), FrameCache::kBatch * 256);
+    for (int i = 0; i < 2000; ++i) blocks.push_back(FrameCache::allocate(248));
+    for (void* p : blocks) FrameCache::deallocate(p, 248);
+    EXPECT_LE(FrameCache::cached_bytes(), FrameCache::kMaxListBlocks * 248);
+    EXPECT_GE(FrameCache::cached_bytes(), FrameCache::kBatch * 248);
     // Whatever the thread did not keep waits in the depot, in whole batches.
-    EXPECT_EQ(FrameCache::cached_bytes() + FrameCache::depot_bytes(), 2000u * 256u);
-    EXPECT_EQ(FrameCache::depot_bytes() % (FrameCache::kBatch * 256), 0u);
+    EXPECT_EQ(FrameCache::cached_bytes() + FrameCache::depot_bytes(), 2000u * 248u);
+    EXPECT_EQ(FrameCache::depot_bytes() % (FrameCache::kBatch * 248), 0u);
     FrameCache::trim();
     EXPECT_EQ(FrameCache::cached_bytes(), 0u);
     EXPECT_EQ(FrameCache::depot_bytes(), 0u);
@@ -62,6 +62,23 @@ TEST(FrameCache, TheDepotIsBounded) {
     FrameCache::trim();
 }
 
+TEST(FrameCache, ClassesFillMallocChunks) {
+    // glibc's chunks are 16k bytes with an 8-byte header: blocks of 16k + 8 use them whole.
+    EXPECT_EQ(FrameCache::class_bytes(FrameCache::class_of(1)), 24u);
+    EXPECT_EQ(FrameCache::class_bytes(FrameCache::class_of(24)), 24u);
+    EXPECT_EQ(FrameCache::class_bytes(FrameCache::class_of(25)), 40u);
+    EXPECT_EQ(FrameCache::class_bytes(FrameCache::class_of(72)), 72u);
+    EXPECT_EQ(FrameCache::class_bytes(FrameCache::class_of(112)), 120u);
+    EXPECT_GE(FrameCache::class_bytes(FrameCache::kClasses - 1), FrameCache::kMaxBlock);
+    EXPECT_GE(FrameCache::class_bytes(FrameCache::kSmallClasses - 1), FrameCache::kMaxSmallBlock);
+    for (std::size_t size = 1; size <= FrameCache::kMaxBlock; ++size) {
+        const std::size_t cls = FrameCache::class_of(size);
+        ASSERT_LT(cls, FrameCache::kClasses);
+        ASSERT_GE(FrameCache::class_bytes(cls), size);
+        ASSERT_TRUE(cls == 0 || FrameCache::class_bytes(cls - 1) < size) << size;
+    }
+}
+
 TEST(FrameCache, BlocksOverTheLargestClassBypassTheCache) {
     FrameCache::trim();
     void* p = FrameCache::allocate(FrameCache::kMaxBlock + 1);
@@ -76,13 +93,13 @@ TEST(FrameCache, LargeClassesKeepAFewBlocksOnTheirThreadOnly) {
     if (!kEnabled) GTEST_SKIP() << "the cache is off under AddressSanitizer";
     FrameCache::trim();
     std::vector<void*> blocks;
-    for (int i = 0; i < 100; ++i) blocks.push_back(FrameCache::allocate(1440));
-    for (void* p : blocks) FrameCache::deallocate(p, 1440);
-    EXPECT_EQ(FrameCache::cached_bytes(), (FrameCache::kMaxLargeListBlocks - 1) * 1440u);
+    for (int i = 0; i < 100; ++i) blocks.push_back(FrameCache::allocate(1432));
+    for (void* p : blocks) FrameCache::deallocate(p, 1432);
+    EXPECT_EQ(FrameCache::cached_bytes(), (FrameCache::kMaxLargeListBlocks - 1) * 1432u);
     EXPECT_EQ(FrameCache::depot_bytes(), 0u);
-    void* again = FrameCache::allocate(1440);  // from the thread's list
+    void* again = FrameCache::allocate(1432);  // from the thread's list
     EXPECT_NE(std::find(blocks.begin(), blocks.end(), again), blocks.end());
-    FrameCache::deallocate(again, 1440);
+    FrameCache::deallocate(again, 1432);
     FrameCache::trim();
     EXPECT_EQ(FrameCache::cached_bytes(), 0u);
 }
@@ -95,7 +112,7 @@ TEST(FrameCache, LargeBlocksGoFirstWhenTheThreadIsOverItsBudget) {
     // Fill most of the budget with large blocks spread over many classes (3 each).
     std::vector<std::pair<void*, std::size_t>> large;
     std::size_t large_total = 0;
-    for (std::size_t size = 2048; large_total + 3 * size <= FrameCache::kMaxCachedBytes; size -= 64) {
+    for (std::size_t size = 2040; large_total + 3 * size <= FrameCache::kMaxCachedBytes; size -= 64) {
         for (int i = 0; i < 3; ++i) large.emplace_back(FrameCache::allocate(size), size);
         large_total += 3 * size;
     }
@@ -125,23 +142,23 @@ TEST(FrameCache, BlocksFreedOnAnotherThreadComeBackThroughTheDepot) {
     FrameCache::trim();
     constexpr int n = 1000;
     std::vector<void*> freed;
-    for (int i = 0; i < n; ++i) freed.push_back(FrameCache::allocate(128));
+    for (int i = 0; i < n; ++i) freed.push_back(FrameCache::allocate(120));
     std::thread finisher([&] {
-        for (void* p : freed) FrameCache::deallocate(p, 128);
+        for (void* p : freed) FrameCache::deallocate(p, 120);
     });  // at exit it moves its own list to the depot too
     finisher.join();
     if (!kEnabled) GTEST_SKIP() << "the cache is off under AddressSanitizer (the frees above still ran)";
-    EXPECT_EQ(FrameCache::depot_bytes(), std::size_t{n} / FrameCache::kBatch * FrameCache::kBatch * 128);
+    EXPECT_EQ(FrameCache::depot_bytes(), std::size_t{n} / FrameCache::kBatch * FrameCache::kBatch * 120);
     std::sort(freed.begin(), freed.end());
     int reused = 0;
     std::vector<void*> again;
     for (int i = 0; i < n; ++i) {
-        again.push_back(FrameCache::allocate(128));
+        again.push_back(FrameCache::allocate(120));
         reused += std::binary_search(freed.begin(), freed.end(), again.back());
     }
     // The depot's batches all come back (the heap may hand out a few of the others again).
     EXPECT_GE(reused, n / FrameCache::kBatch * FrameCache::kBatch);
-    for (void* p : again) FrameCache::deallocate(p, 128);
+    for (void* p : again) FrameCache::deallocate(p, 120);
     FrameCache::trim();
 }
 

@@ -4,7 +4,10 @@
 // coroutine frames and task cells. A spawn that completes hands its two blocks back to the
 // thread that freed them, and the next spawn there takes them without calling malloc.
 //
-// Blocks are rounded up to 16-byte classes up to 2 KiB. Small classes (up to 512 bytes: task
+// Blocks are rounded up to classes 16 bytes apart up to 2 KiB, of 24, 40, 56, ... bytes: malloc
+// (glibc) puts an 8-byte header before each block and rounds the two to 16, so a block of 16k + 8
+// bytes fills its chunk, where 16k would leave 8 bytes unused and, for a 72-byte frame, take a
+// 96-byte chunk instead of 80. Small classes (up to 512 bytes: task
 // cells and most frames) keep at most `kMaxListBlocks` per class on a thread's list; beyond
 // that, or beyond `kMaxCachedBytes` in all, a thread moves `kBatch` blocks at once to a shared
 // depot, where a thread whose list is empty takes a batch before it calls malloc. The depot is
@@ -38,10 +41,17 @@ namespace weft::detail {
 class FrameCache {
 public:
     static constexpr std::size_t kGranule = 16;
+    static constexpr std::size_t kMinBlock = 24;  // a Block, rounded to 16k + 8
     static constexpr std::size_t kMaxBlock = 2048;
-    static constexpr std::size_t kClasses = kMaxBlock / kGranule;
+    /// The class of a request of `size` bytes (1 <= size <= kMaxBlock).
+    static constexpr std::size_t class_of(std::size_t size) noexcept {
+        return size <= kMinBlock ? 0 : (size - kMinBlock + kGranule - 1) / kGranule;
+    }
+    /// The size of the blocks of class `cls`.
+    static constexpr std::size_t class_bytes(std::size_t cls) noexcept { return kMinBlock + cls * kGranule; }
+    static constexpr std::size_t kClasses = (kMaxBlock - kMinBlock + kGranule - 1) / kGranule + 1;
     static constexpr std::size_t kMaxSmallBlock = 512;  // larger blocks never enter the depot
-    static constexpr std::size_t kSmallClasses = kMaxSmallBlock / kGranule;
+    static constexpr std::size_t kSmallClasses = (kMaxSmallBlock - kMinBlock + kGranule - 1) / kGranule + 1;
     static constexpr std::uint32_t kMaxLargeListBlocks = 4;
     static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
     static constexpr std::uint32_t kBatch = 32;
@@ -50,14 +60,14 @@ public:
 
     static void* allocate(std::size_t size) {
         if (size <= kMaxBlock && size != 0) {
-            const std::size_t cls = (size - 1) / kGranule;
+            const std::size_t cls = class_of(size);
 #if WEFT_FRAME_CACHE_ENABLED
             Lists& l = lists_;
             if (Block* b = l.head[cls]) {
                 l.head[cls] = b->next;
                 --l.count[cls];
-                l.cached_bytes -= (cls + 1) * kGranule;
-                if (cls >= kSmallClasses) l.large_bytes -= (cls + 1) * kGranule;
+                l.cached_bytes -= class_bytes(cls);
+                if (cls >= kSmallClasses) l.large_bytes -= class_bytes(cls);
                 return b;
             }
             if (void* p = refill(cls)) return p;
@@ -65,7 +75,7 @@ public:
             // Whole classes even with the cache off: a program whose parts are built with and
             // without sanitizers may free this block into a cache that hands it out again for
             // any size of its class.
-            return ::operator new((cls + 1) * kGranule);
+            return ::operator new(class_bytes(cls));
         }
         return ::operator new(size);
     }
@@ -73,15 +83,15 @@ public:
     static void deallocate(void* p, [[maybe_unused]] std::size_t size) noexcept {
 #if WEFT_FRAME_CACHE_ENABLED
         if (size <= kMaxBlock && size != 0) {
-            const std::size_t cls = (size - 1) / kGranule;
+            const std::size_t cls = class_of(size);
             Lists& l = lists_;
             if (l.state == State::live) {
                 auto* b = static_cast<Block*>(p);
                 b->next = l.head[cls];
                 l.head[cls] = b;
                 ++l.count[cls];
-                l.cached_bytes += (cls + 1) * kGranule;
-                if (cls >= kSmallClasses) l.large_bytes += (cls + 1) * kGranule;
+                l.cached_bytes += class_bytes(cls);
+                if (cls >= kSmallClasses) l.large_bytes += class_bytes(cls);
                 const std::uint32_t limit = cls < kSmallClasses ? kMaxListBlocks : kMaxLargeListBlocks;
                 if (l.count[cls] >= limit || l.cached_bytes > kMaxCachedBytes) overflow(cls);
                 return;
