@@ -243,7 +243,10 @@ TaskHeader* MultiThreadScheduler::next_task(Worker& w) {
     if (w.tick % global_queue_interval == 0) {
         if (TaskHeader* t = inject_.pop()) return t;
     }
-    if (TaskHeader* t = w.queue.pop()) return t;
+    if (TaskHeader* t = w.queue.pop()) {
+        w.queue.prefetch_next();
+        return t;
+    }
     if (inject_.empty()) return nullptr;
     // Refill from the inject queue: a fair share, so one worker does not take everything.
     std::size_t share = std::min<std::size_t>(LocalQueue::capacity / 2, inject_.len() / workers_.size() + 1);
