@@ -64,6 +64,12 @@ inline std::uint32_t readiness_tick(const Registration& reg) noexcept {
     return ScheduledIo::tick(reg.scheduled_io()->readiness.load(std::memory_order_acquire));
 }
 
+/// Whether the driver has seen `interest` ready since it was last cleared.
+inline bool is_ready(const Registration& reg, Interest interest) noexcept {
+    return ScheduledIo::bits(reg.scheduled_io()->readiness.load(std::memory_order_acquire)) &
+           ready_mask(interest);
+}
+
 /// After EAGAIN: forget readiness for `interest`, unless an event came after `tick`.
 inline void clear_readiness(const Registration& reg, Interest interest, std::uint32_t tick) noexcept {
     ScheduledIo* io = reg.scheduled_io();

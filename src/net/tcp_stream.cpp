@@ -27,13 +27,16 @@ Result<TcpStream> TcpStream::from_fd(int fd) {
 }
 
 TcpStream::TcpStream(TcpStream&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), reg_(std::move(other.reg_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      reg_(std::move(other.reg_)),
+      read_drained_(std::exchange(other.read_drained_, false)) {}
 
 TcpStream& TcpStream::operator=(TcpStream&& other) noexcept {
     if (this != &other) {
         close();
         fd_ = std::exchange(other.fd_, -1);
         reg_ = std::move(other.reg_);
+        read_drained_ = std::exchange(other.read_drained_, false);
     }
     return *this;
 }
@@ -85,9 +88,21 @@ Task<Result<TcpStream>> TcpStream::connect(std::string host, std::uint16_t port)
 
 Task<Result<std::size_t>> TcpStream::read(std::span<std::byte> buf) {
     co_await weft::detail::coop_point();
+    // After a short read the socket was empty: unless an event came since, wait for one instead
+    // of a recv that would most likely fail with EAGAIN (a request/response client reading the
+    // next response right after sending its request: 0.3 to 0.9 failed recv per request with a
+    // hundred connections).
+    if (std::exchange(read_drained_, false) && !io::detail::is_ready(reg_, Interest::read))
+        co_await ReadinessAwaiter(reg_, Interest::read);
     for (;;) {
         std::uint32_t tick = io::detail::readiness_tick(reg_);
         ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+        if (n > 0 && static_cast<std::size_t>(n) < buf.size()) {
+            // Forget readiness now, unless an event came after `tick` (edge-triggered: new data
+            // sets it again).
+            io::detail::clear_readiness(reg_, Interest::read, tick);
+            read_drained_ = true;
+        }
         if (n >= 0) co_return static_cast<std::size_t>(n);
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) co_return os_error(errno);

@@ -67,6 +67,7 @@ private:
 
     int fd_ = -1;
     io::detail::Registration reg_;
+    bool read_drained_ = false;  // the last read was short: the socket had nothing more then
 };
 
 static_assert(io::AsyncRead<TcpStream> && io::AsyncWrite<TcpStream>);
