@@ -34,9 +34,10 @@ public:
 
     void push(TaskHeader* task) noexcept {
         {
+            OwnedMapping outgrown;  // the ring before it grew: unmapped after unlocking
             std::lock_guard lock(mutex_);
             if (!closed_) {
-                push_locked(task);
+                push_locked(task, outgrown);
                 len_.store(size_locked(), std::memory_order_release);
                 return;
             }
@@ -44,9 +45,10 @@ public:
         task->release();
     }
     void push_batch(TaskHeader** tasks, std::size_t n, TaskHeader* extra) noexcept {
+        OwnedMapping outgrown;
         std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < n; ++i) push_locked(tasks[i]);
-        if (extra) push_locked(extra);
+        for (std::size_t i = 0; i < n; ++i) push_locked(tasks[i], outgrown);
+        if (extra) push_locked(extra, outgrown);
         len_.store(size_locked(), std::memory_order_release);
     }
     TaskHeader* pop() noexcept {
@@ -102,9 +104,14 @@ private:
             slots = nullptr;
         }
     };
-    /// A Mapping that unmaps itself: what pop_locked hands back to be freed outside the lock.
+    /// A Mapping that unmaps itself: a ring taken out under the lock, unmapped outside it.
     struct OwnedMapping : Mapping {
         ~OwnedMapping() { unmap(); }
+        void take(TaskHeader** s, std::size_t c) noexcept {
+            unmap();  // one batch of pushes can outgrow more than one ring
+            slots = s;
+            capacity = c;
+        }
     };
 
     static constexpr std::size_t initial_capacity = 512;  // one page
@@ -112,8 +119,8 @@ private:
 
     std::size_t size_locked() const noexcept { return ring_len_ + spill_.size(); }
 
-    void push_locked(TaskHeader* t) noexcept {
-        if (spill_.empty() && (ring_len_ < ring_cap_ || grow_locked())) {
+    void push_locked(TaskHeader* t, OwnedMapping& outgrown) noexcept {
+        if (spill_.empty() && (ring_len_ < ring_cap_ || grow_locked(outgrown))) {
             ring_[(ring_head_ + ring_len_) & (ring_cap_ - 1)] = t;
             ++ring_len_;
             return;
@@ -125,19 +132,18 @@ private:
         TaskHeader* t = ring_[ring_head_];
         ring_head_ = (ring_head_ + 1) & (ring_cap_ - 1);
         if (--ring_len_ == 0 && ring_cap_ > kept_capacity) {
-            freed.slots = std::exchange(ring_, nullptr);
-            freed.capacity = std::exchange(ring_cap_, 0);
+            freed.take(std::exchange(ring_, nullptr), std::exchange(ring_cap_, 0));
             ring_head_ = 0;
         }
         return t;
     }
-    bool grow_locked() noexcept {
+    bool grow_locked(OwnedMapping& outgrown) noexcept {
         const std::size_t cap = ring_cap_ ? 2 * ring_cap_ : initial_capacity;
         Mapping bigger = Mapping::map(cap);
         if (!bigger.slots) return false;
         for (std::size_t i = 0; i < ring_len_; ++i)
             bigger.slots[i] = ring_[(ring_head_ + i) & (ring_cap_ - 1)];
-        Mapping{ring_, ring_cap_}.unmap();
+        outgrown.take(ring_, ring_cap_);
         ring_ = bigger.slots;
         ring_cap_ = cap;
         ring_head_ = 0;
