@@ -74,6 +74,25 @@ TEST(InjectQueue, BatchesAndRefillsKeepTheirOrder) {
     EXPECT_EQ(q.pop_n(10, [&](TaskHeader*) { FAIL(); }), 0u);
 }
 
+// A refill pushes into the worker's local queue, and that can overflow back into this queue
+// (a thief stalled mid-steal keeps the owner's slots reserved). pop_n once called its sink with
+// the lock held, and the overflow deadlocked the worker on the same mutex (seen under ASan in CI).
+TEST(InjectQueue, ASinkMayPushBackIntoTheQueue) {
+    Tasks tasks(300);
+    InjectQueue q;
+    for (std::size_t i = 0; i < 200; ++i) q.push(tasks[i]);
+    std::size_t next_extra = 200;
+    std::vector<TaskHeader*> got;
+    EXPECT_EQ(q.pop_n(100,
+                      [&](TaskHeader* t) {
+                          got.push_back(t);
+                          q.push_batch(nullptr, 0, tasks[next_extra++]);  // the overflow path
+                      }),
+              100u);
+    EXPECT_EQ(q.len(), 200u);  // 100 left, 100 pushed back
+    for (std::size_t i = 0; i < 100; ++i) EXPECT_EQ(got[i], tasks[i]);
+}
+
 TEST(InjectQueue, ALargeRingIsFreedOnceDrainedAndGrowsAgain) {
     Tasks tasks(20'000);
     InjectQueue q;

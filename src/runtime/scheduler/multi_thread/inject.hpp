@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <mutex>
@@ -59,20 +60,28 @@ public:
         len_.store(size_locked(), std::memory_order_release);
         return t;
     }
-    /// Pops up to `max` tasks into `out`; returns how many.
+    static constexpr std::size_t max_batch = 128;
+
+    /// Pops up to `max` (at most `max_batch`) tasks and passes each to `out`, after unlocking:
+    /// `out` pushes to a worker's local queue, which can overflow back into this queue (a
+    /// thief stalled mid-steal keeps the owner's slots reserved). Called under the lock, that
+    /// overflow locked the mutex a second time and the worker deadlocked.
     template <class Sink>
     std::size_t pop_n(std::size_t max, Sink&& out) noexcept {
         if (empty()) return 0;
-        OwnedMapping freed;
-        std::lock_guard lock(mutex_);
+        std::array<TaskHeader*, max_batch> taken;
         std::size_t n = 0;
-        while (n < max) {
-            TaskHeader* t = pop_locked(freed);
-            if (!t) break;
-            out(t);
-            ++n;
+        {
+            OwnedMapping freed;
+            std::lock_guard lock(mutex_);
+            while (n < max && n < max_batch) {
+                TaskHeader* t = pop_locked(freed);
+                if (!t) break;
+                taken[n++] = t;
+            }
+            len_.store(size_locked(), std::memory_order_release);
         }
-        len_.store(size_locked(), std::memory_order_release);
+        for (std::size_t i = 0; i < n; ++i) out(taken[i]);
         return n;
     }
     bool empty() const noexcept { return len_.load(std::memory_order_acquire) == 0; }
