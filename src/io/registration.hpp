@@ -8,6 +8,11 @@
 
 namespace weft::io::detail {
 
+/// Whether the driver has seen `interest` ready on `io` since it was last cleared.
+inline bool is_ready(const ScheduledIo* io, Interest interest) noexcept {
+    return ScheduledIo::bits(io->readiness.load(std::memory_order_acquire)) & ready_mask(interest);
+}
+
 /// Awaits readiness of a registration for `interest`; resumes with the driver tick it observed.
 class ReadinessAwaiter final : public weft::detail::LeafAwaiter {
 public:
@@ -51,9 +56,7 @@ public:
     }
 
 private:
-    bool is_ready() const noexcept {
-        return ScheduledIo::bits(io_->readiness.load(std::memory_order_acquire)) & ready_mask(interest_);
-    }
+    bool is_ready() const noexcept { return detail::is_ready(io_, interest_); }
     Waker& slot() const noexcept { return interest_ == Interest::read ? io_->reader : io_->writer; }
     ScheduledIo* io_;
     Interest interest_;
@@ -64,10 +67,8 @@ inline std::uint32_t readiness_tick(const Registration& reg) noexcept {
     return ScheduledIo::tick(reg.scheduled_io()->readiness.load(std::memory_order_acquire));
 }
 
-/// Whether the driver has seen `interest` ready since it was last cleared.
 inline bool is_ready(const Registration& reg, Interest interest) noexcept {
-    return ScheduledIo::bits(reg.scheduled_io()->readiness.load(std::memory_order_acquire)) &
-           ready_mask(interest);
+    return is_ready(reg.scheduled_io(), interest);
 }
 
 /// After EAGAIN: forget readiness for `interest`, unless an event came after `tick`.
