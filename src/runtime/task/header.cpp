@@ -202,13 +202,15 @@ void TaskHeader::clear_join_waker() noexcept {
 namespace weft::detail {
 std::uint64_t next_task_id() noexcept {
     // Each thread takes ids in blocks: unique, increasing per thread, and no shared counter
-    // touched on every spawn.
+    // touched on every spawn. Blocks start at multiples of 256, which OwnedTasks shards by;
+    // id 0 is never handed out.
     constexpr std::uint64_t block = 256;
-    static std::atomic<std::uint64_t> next{1};
+    static std::atomic<std::uint64_t> next{0};
     thread_local std::uint64_t cur = 0, end = 0;
     if (cur == end) {
         cur = next.fetch_add(block, std::memory_order_relaxed);
         end = cur + block;
+        if (cur == 0) cur = 1;
     }
     return cur++;
 }
