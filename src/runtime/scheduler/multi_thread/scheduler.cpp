@@ -114,6 +114,12 @@ void MultiThreadScheduler::schedule(TaskHeader* task) noexcept {
         if (w.in_poll) {
             // The running task woke another: it goes in the LIFO slot, the previous occupant
             // to the queue (where others can steal it).
+            // Only this worker fills the slot (thieves only empty it): an empty slot takes a
+            // plain store, sparing a locked exchange.
+            if (!w.lifo.load(std::memory_order_relaxed)) {
+                w.lifo.store(task, std::memory_order_release);
+                return;
+            }
             TaskHeader* previous = w.lifo.exchange(task, std::memory_order_acq_rel);
             if (!previous) return;
             push_local(w, previous);
@@ -320,6 +326,8 @@ void MultiThreadScheduler::run_task(Worker& w, TaskHeader* task) {
     w.in_poll = true;
     poll_one(w, task);
     for (int lifo_polls = 0;; ++lifo_polls) {
+        // Most polls wake nobody: look before paying for the exchange.
+        if (!w.lifo.load(std::memory_order_relaxed)) break;
         TaskHeader* next = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
         if (!next) break;
         if (lifo_polls >= max_lifo_polls || coop::budget == 0) {
