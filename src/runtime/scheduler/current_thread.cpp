@@ -142,6 +142,7 @@ void CurrentThreadScheduler::park(bool has_work) {
 
 void CurrentThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<> start) {
     Enter enter(this, "weft::Runtime::block_on");
+    SchedulerRefReserve refs(*this);
     if (running_) throw std::logic_error("weft::Runtime::block_on: this runtime is already running");
     {
         std::lock_guard lock(remote_mutex_);

@@ -9,7 +9,7 @@ TaskHeader::TaskHeader(Scheduler* scheduler, std::uint64_t id, const char* name,
     // queue entry that the spawn creates (the task starts NOTIFIED).
     : state_(NOTIFIED | 3 * REF_ONE), scheduler_(scheduler), id_(id), name_(name), location_(location) {
     context.wakeable = this;
-    scheduler_->add_scheduler_ref();
+    SchedulerRefReserve::take(*scheduler_);
 }
 
 void TaskHeader::add_ref() noexcept { state_.fetch_add(REF_ONE, std::memory_order_relaxed); }
@@ -22,7 +22,58 @@ void TaskHeader::release() noexcept {
 void TaskHeader::free_cell() noexcept {
     Scheduler* scheduler = scheduler_;
     deallocate();
-    scheduler->release_scheduler_ref();
+    SchedulerRefReserve::give(*scheduler);
+}
+
+namespace {
+
+struct RefReserve {
+    Scheduler* owner;
+    std::size_t count;  // references on `owner` held for this thread's tasks
+};
+constinit thread_local RefReserve ref_reserve{};
+// Taken from the shared count this many at a time; once the reserve holds twice that, a batch
+// goes back, so a thread that only frees (the tasks of a storm completing) keeps it bounded.
+constexpr std::size_t ref_batch = 64;
+
+}  // namespace
+
+SchedulerRefReserve::SchedulerRefReserve(Scheduler& scheduler) noexcept
+    : previous_(ref_reserve.owner), previous_count_(ref_reserve.count) {
+    ref_reserve = {&scheduler, 0};
+}
+
+SchedulerRefReserve::~SchedulerRefReserve() {
+    RefReserve& r = ref_reserve;
+    // Never the last reference: whoever runs the scheduler keeps it alive meanwhile.
+    if (r.count != 0) r.owner->release_scheduler_refs(r.count);
+    r = {previous_, previous_count_};
+}
+
+void SchedulerRefReserve::take(Scheduler& scheduler) noexcept {
+    RefReserve& r = ref_reserve;
+    if (r.owner != &scheduler) {
+        scheduler.add_scheduler_ref();
+        return;
+    }
+    if (r.count == 0) {
+        scheduler.add_scheduler_refs(ref_batch);
+        r.count = ref_batch;
+    }
+    --r.count;
+}
+
+void SchedulerRefReserve::give(Scheduler& scheduler) noexcept {
+    RefReserve& r = ref_reserve;
+    if (r.owner != &scheduler) {
+        scheduler.release_scheduler_ref();
+        return;
+    }
+    if (++r.count == 2 * ref_batch) {
+        // Not the last: the reserve keeps ref_batch.
+        scheduler.release_scheduler_refs(ref_batch);
+        r.count -= ref_batch;
+    }
 }
 
 void TaskHeader::wake_by_ref() noexcept {

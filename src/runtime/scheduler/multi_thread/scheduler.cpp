@@ -228,6 +228,7 @@ void MultiThreadScheduler::run_worker(Worker& w) {
     Enter enter(this, "weft multi-thread worker");
     current_scheduler_tl = this;
     current_worker_tl = &w;
+    SchedulerRefReserve refs(*this);
     while (!shutdown_.load(std::memory_order_acquire)) {
         ++w.tick;
         if (w.tick % event_interval == 0) maintenance(w);
@@ -400,6 +401,7 @@ void MultiThreadScheduler::park(Worker& w) {
 void MultiThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<> start) {
     if (shutdown_.load()) throw std::logic_error("weft::Runtime::block_on: the runtime was shut down");
     Enter enter(this, "weft::Runtime::block_on");
+    SchedulerRefReserve refs(*this);
     auto parker = ThreadParker::create();
     root.wakeable = parker.get();
     for (;;) {
