@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/scheduler/multi_thread/inject.hpp"
+#include "runtime/task/inert_scheduler.hpp"
 
 namespace {
 
@@ -15,17 +16,9 @@ using weft::detail::InjectQueue;
 using weft::detail::Scheduler;
 using weft::detail::TaskHeader;
 
+using weft::test::InertScheduler;
+
 // The queue only moves pointers; these tasks are never run or released.
-class InertScheduler final : public Scheduler {
-public:
-    void bind(TaskHeader*) override {}
-    void schedule(TaskHeader*) noexcept override {}
-    void release(TaskHeader*) noexcept override {}
-
-private:
-    void destroy() noexcept override {}
-};
-
 class InertTask final : public TaskHeader {
 public:
     InertTask(Scheduler* s, std::uint64_t id) : TaskHeader(s, id, nullptr, std::source_location::current()) {}

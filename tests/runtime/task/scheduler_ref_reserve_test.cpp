@@ -4,37 +4,25 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <thread>
 #include <vector>
 #include <weft/runtime/task/header.hpp>
 
+#include "runtime/task/inert_scheduler.hpp"
+
 namespace {
 
-using weft::detail::Scheduler;
 using weft::detail::SchedulerRefReserve;
-using weft::detail::TaskHeader;
-
-// Starts with the one reference a runtime holds; counts its destruction.
-class CountingScheduler final : public Scheduler {
-public:
-    void bind(TaskHeader*) override {}
-    void schedule(TaskHeader*) noexcept override {}
-    void release(TaskHeader*) noexcept override {}
-    std::atomic<int> destroyed{0};
-
-private:
-    void destroy() noexcept override { destroyed.fetch_add(1); }
-};
+using weft::test::InertScheduler;
 
 TEST(SchedulerRefReserve, TasksFreedInsideAndOutsideTheScopeBalance) {
-    CountingScheduler s;
+    InertScheduler s;
     {
         SchedulerRefReserve reserve(s);
         for (int i = 0; i < 300; ++i) SchedulerRefReserve::take(s);  // more than one batch
         for (int i = 0; i < 150; ++i) SchedulerRefReserve::give(s);
     }
-    for (int i = 0; i < 149; ++i) SchedulerRefReserve::give(s);  // freed on a thread without one
+    for (int i = 0; i < 149; ++i) SchedulerRefReserve::give(s);  // freed outside any reserve
     s.release_scheduler_ref();                                   // the runtime's
     EXPECT_EQ(s.destroyed.load(), 0) << "one task is still alive";
     SchedulerRefReserve::give(s);
@@ -42,7 +30,7 @@ TEST(SchedulerRefReserve, TasksFreedInsideAndOutsideTheScopeBalance) {
 }
 
 TEST(SchedulerRefReserve, FreeingManyTasksReturnsBatchesAndNeverTheLastReference) {
-    CountingScheduler s;
+    InertScheduler s;
     for (int i = 0; i < 1000; ++i) SchedulerRefReserve::take(s);  // bound remotely
     {
         SchedulerRefReserve reserve(s);
@@ -55,7 +43,7 @@ TEST(SchedulerRefReserve, FreeingManyTasksReturnsBatchesAndNeverTheLastReference
 }
 
 TEST(SchedulerRefReserve, AnInnerScopeForAnotherSchedulerRestoresTheOuterOne) {
-    CountingScheduler a, b;
+    InertScheduler a, b;
     {
         SchedulerRefReserve outer(a);
         SchedulerRefReserve::take(a);
@@ -75,25 +63,19 @@ TEST(SchedulerRefReserve, AnInnerScopeForAnotherSchedulerRestoresTheOuterOne) {
 }
 
 TEST(SchedulerRefReserve, TasksBoundOnOneWorkerAndFreedOnAnotherBalance) {
-    CountingScheduler s;
-    constexpr int per_thread = 20'000;
-    auto worker = [&s](bool binds) {
-        SchedulerRefReserve reserve(s);
-        for (int i = 0; i < per_thread; ++i) {
-            if (binds)
-                SchedulerRefReserve::take(s);
-            else
-                SchedulerRefReserve::give(s);
-        }
-    };
+    InertScheduler s;
+    constexpr int tasks = 20'000;
     // References are all taken before any is given back, as tasks are bound before they end.
-    std::thread binder(worker, true);
+    std::thread binder([&s] {
+        SchedulerRefReserve reserve(s);
+        for (int i = 0; i < tasks; ++i) SchedulerRefReserve::take(s);
+    });
     binder.join();
     std::vector<std::thread> freers;
     for (int t = 0; t < 2; ++t)
         freers.emplace_back([&] {
             SchedulerRefReserve reserve(s);
-            for (int i = 0; i < per_thread / 2; ++i) SchedulerRefReserve::give(s);
+            for (int i = 0; i < tasks / 2; ++i) SchedulerRefReserve::give(s);
         });
     for (auto& t : freers) t.join();
     EXPECT_EQ(s.destroyed.load(), 0);

@@ -113,9 +113,8 @@ void MultiThreadScheduler::schedule(TaskHeader* task) noexcept {
         Worker& w = *static_cast<Worker*>(current_worker_tl);
         if (w.in_poll) {
             // The running task woke another: it goes in the LIFO slot, the previous occupant
-            // to the queue (where others can steal it).
-            // Only this worker fills the slot (thieves only empty it): an empty slot takes a
-            // plain store, sparing a locked exchange.
+            // to the queue (where others can steal it). Only this worker fills the slot
+            // (thieves only empty it), so an empty one takes a plain store, not an exchange.
             if (!w.lifo.load(std::memory_order_relaxed)) {
                 w.lifo.store(task, std::memory_order_release);
                 return;
