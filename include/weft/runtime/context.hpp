@@ -70,29 +70,42 @@ protected:
     ~PendingLeaf() = default;
 };
 
+/// The `pending` leaf of a chain that has not started: its next poll resumes the chain's first
+/// coroutine. A sentinel rather than a flag, so a task's context is two pointers (the flag cost
+/// eight bytes of padding, and put the task cell in the next malloc size class).
+class NotStartedLeaf final : public PendingLeaf {
+public:
+    bool ready() noexcept override { return true; }
+    const char* describe() const noexcept override { return "not started"; }
+};
+inline constinit NotStartedLeaf not_started_leaf;
+
 /// What a running chain of coroutines shares: who to wake, and where it is suspended.
 struct TaskContext {
-    Wakeable* wakeable = nullptr;    ///< not owning: the context lives inside what it wakes
-    PendingLeaf* pending = nullptr;  ///< set while suspended on a leaf
-    bool started = false;            ///< the chain's first coroutine has been resumed
+    Wakeable* wakeable = nullptr;  ///< not owning: the context lives inside what it wakes
+    /// The leaf the chain is suspended on; `&not_started_leaf` before the first poll; null
+    /// while it runs, or when it is suspended on something that is not a weft leaf.
+    PendingLeaf* pending = &not_started_leaf;
 
     Waker waker() const noexcept { return Waker(wakeable); }
+    bool started() const noexcept { return pending != &not_started_leaf; }
+    /// The leaf a started chain waits on, for diagnostics; null when it waits on none.
+    const PendingLeaf* waiting_on() const noexcept { return started() ? pending : nullptr; }
 
     /// Resumes the chain if it may make progress; returns false when it is still pending.
     /// `start` is resumed on the first poll. A chain suspended on an awaiter that is not a weft
     /// leaf (so nothing is pending) can never be resumed by a wake, and stays put.
     bool poll(std::coroutine_handle<> start) {
+        PendingLeaf* leaf = pending;
+        if (!leaf) return false;
         std::coroutine_handle<> next;
-        if (pending) {
-            if (!pending->ready()) return false;
-            next = pending->continuation;
-            pending = nullptr;
-        } else if (!started) {
-            started = true;
+        if (leaf == &not_started_leaf) {
             next = start;
         } else {
-            return false;
+            if (!leaf->ready()) return false;
+            next = leaf->continuation;
         }
+        pending = nullptr;
         run_chain(next);
         return true;
     }

@@ -82,10 +82,10 @@ public:
     const char* describe() const noexcept override { return "timeout"; }
     void describe_detail(std::string& out) const override {
         if (sleep_) sleep_->describe_detail(out);
-        if (child_.pending) {
+        if (const weft::detail::PendingLeaf* leaf = child_.waiting_on()) {
             out += " on ";
-            out += child_.pending->describe();
-            child_.pending->describe_detail(out);
+            out += leaf->describe();
+            leaf->describe_detail(out);
         }
     }
 

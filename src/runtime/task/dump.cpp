@@ -20,11 +20,11 @@ void append_task_dump(std::string& out, TaskHeader& task) {
         return;
     }
     out += was_notified ? ": scheduled" : ": idle";
-    if (const PendingLeaf* leaf = task.context.pending) {
+    if (const PendingLeaf* leaf = task.context.waiting_on()) {
         out += ", waiting on ";
         out += leaf->describe();
         leaf->describe_detail(out);
-    } else if (!task.context.started) {
+    } else if (!task.context.started()) {
         out += ", not started";
     }
     task.end_inspection(was_notified);

@@ -254,6 +254,20 @@ TEST(MultiThread, DumpListsStuckTasksAndWhatTheyWaitFor) {
     EXPECT_NE(dump.find(": idle"), std::string::npos) << dump;
 }
 
+TEST(RuntimeDump, ShowsATaskThatHasNotStarted) {
+    auto rt = weft::Runtime::Builder::current_thread().build();
+    auto never_polled = []() -> weft::Task<> { co_return; };
+    std::string dump = rt.block_on([&]() -> weft::Task<std::string> {
+        auto h = weft::spawn(never_polled(), "fresh");
+        std::string out = rt.dump();  // before this task yields: the spawned one has not run
+        co_await h;
+        co_return out;
+    }());
+    EXPECT_NE(dump.find("'fresh'"), std::string::npos) << dump;
+    EXPECT_NE(dump.find(": scheduled, not started"), std::string::npos) << dump;
+    EXPECT_EQ(dump.find("waiting on"), std::string::npos) << dump;
+}
+
 TEST(MultiThread, AbortFromAnotherThreadWhileWakesRace) {
     auto rt = multi(2);
     auto handle = rt.handle();

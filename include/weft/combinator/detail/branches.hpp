@@ -76,7 +76,7 @@ public:
 
     void describe(std::string& out) const {
         for (std::size_t i = 0; i < size; ++i) {
-            if (const PendingLeaf* leaf = contexts_[i].pending) {
+            if (const PendingLeaf* leaf = contexts_[i].waiting_on()) {
                 out += " [";
                 out += std::to_string(i);
                 out += ": ";
