@@ -26,12 +26,14 @@ namespace weft::detail {
 /// The ring's memory comes from mmap, not malloc: a malloc of a kilobyte or more, or a free that
 /// merges into 64 KiB, makes glibc consolidate every small freed block first, and a spawn storm
 /// frees a hundred thousand task blocks (that consolidation was an eighth of spawn_many_local).
+/// One mapping of address space for `kept_capacity` slots is made up front, and the ring grows
+/// inside it without copying: its pages are faulted in only as the ring reaches them.
 class InjectQueue {
 public:
     InjectQueue() = default;
     InjectQueue(const InjectQueue&) = delete;
     InjectQueue& operator=(const InjectQueue&) = delete;
-    ~InjectQueue() { Mapping{ring_, ring_cap_}.unmap(); }
+    ~InjectQueue() { Mapping{ring_, ring_mapped_}.unmap(); }
 
     void push(TaskHeader* task) noexcept {
         {
@@ -104,7 +106,7 @@ private:
         std::size_t capacity = 0;
         static Mapping map(std::size_t capacity) noexcept {
             void* p = ::mmap(nullptr, capacity * sizeof(TaskHeader*), PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
             if (p == MAP_FAILED) return {};
             return {static_cast<TaskHeader**>(p), capacity};
         }
@@ -124,10 +126,10 @@ private:
     };
 
     static constexpr std::size_t initial_capacity = 512;  // one page
-    // A drained ring up to 1 MiB stays mapped for the next burst: mapping it again, and the
-    // smaller rings it grew through, faulted in 2 MiB of fresh pages per spawn storm of 100k
-    // tasks (6% of spawn_many_local on one worker). That is 8 bytes kept per task of the
-    // largest backlog, next to the ~200 its tasks took. Larger rings are freed once drained.
+    // A drained ring up to 1 MiB stays mapped for the next burst: mapping it again faulted in
+    // its pages afresh on every spawn storm (6% of spawn_many_local on one worker). That is 8
+    // bytes kept per task of the largest backlog, next to the ~200 its tasks took. Larger rings
+    // are freed once drained.
     static constexpr std::size_t kept_capacity = std::size_t{1} << 17;
 
     std::size_t size_locked() const noexcept { return ring_len_ + spill_.size(); }
@@ -145,19 +147,39 @@ private:
         TaskHeader* t = ring_[ring_head_];
         ring_head_ = (ring_head_ + 1) & (ring_cap_ - 1);
         if (--ring_len_ == 0 && ring_cap_ > kept_capacity) {
-            freed.take(std::exchange(ring_, nullptr), std::exchange(ring_cap_, 0));
+            freed.take(std::exchange(ring_, nullptr), std::exchange(ring_mapped_, 0));
+            ring_cap_ = 0;
             ring_head_ = 0;
         }
         return t;
     }
     bool grow_locked(OwnedMapping& outgrown) noexcept {
-        const std::size_t cap = ring_cap_ ? 2 * ring_cap_ : initial_capacity;
+        if (!ring_) {
+            Mapping reserved = Mapping::map(kept_capacity);
+            if (!reserved.slots) return false;
+            ring_ = reserved.slots;
+            ring_mapped_ = kept_capacity;
+            ring_cap_ = initial_capacity;
+            ring_head_ = 0;
+            return true;
+        }
+        const std::size_t cap = 2 * ring_cap_;
+        if (cap <= ring_mapped_) {
+            // In place: the part that wrapped to the front moves up behind the rest, into
+            // slots the larger ring fills anyway.
+            const std::size_t end = ring_head_ + ring_len_;
+            for (std::size_t i = 0; end > ring_cap_ && i < end - ring_cap_; ++i)
+                ring_[ring_cap_ + i] = ring_[i];
+            ring_cap_ = cap;
+            return true;
+        }
         Mapping bigger = Mapping::map(cap);
         if (!bigger.slots) return false;
         for (std::size_t i = 0; i < ring_len_; ++i)
             bigger.slots[i] = ring_[(ring_head_ + i) & (ring_cap_ - 1)];
-        outgrown.take(ring_, ring_cap_);
+        outgrown.take(ring_, ring_mapped_);
         ring_ = bigger.slots;
+        ring_mapped_ = cap;
         ring_cap_ = cap;
         ring_head_ = 0;
         return true;
@@ -165,7 +187,8 @@ private:
 
     std::mutex mutex_;
     TaskHeader** ring_ = nullptr;
-    std::size_t ring_cap_ = 0;  // a power of two, or 0
+    std::size_t ring_mapped_ = 0;  // slots the mapping has room for
+    std::size_t ring_cap_ = 0;     // slots in use as the ring: a power of two, or 0
     std::size_t ring_head_ = 0;
     std::size_t ring_len_ = 0;
     TaskQueue spill_;
