@@ -5,6 +5,8 @@
 #include <utility>
 #include <weft/detail/frame_cache.hpp>
 
+#include "detail/block_arena.hpp"
+
 namespace weft::detail {
 
 constinit thread_local FrameCache::Lists FrameCache::lists_{};
@@ -30,37 +32,53 @@ std::size_t FrameCache::depot_bytes() noexcept { return depot_bytes_total.load(s
 void* FrameCache::refill(std::size_t cls) noexcept {
     Lists& l = lists_;
     if (l.state == State::dead) return nullptr;  // exiting: nobody would drain the list again
-    if (cls >= kSmallClasses) return nullptr;    // large blocks never enter the depot
-    if (depot_bytes_total.load(std::memory_order_relaxed) == 0) return nullptr;
-    Block* batch;
-    {
+    if (cls >= kSmallClasses) return nullptr;    // large blocks come from malloc
+    const std::size_t bytes = class_bytes(cls);
+    Block* batch = nullptr;
+    std::size_t got = kBatch;
+    if (depot_bytes_total.load(std::memory_order_relaxed) != 0) {
         DepotClass& d = depot[cls];
         std::lock_guard lock(d.mutex);
         batch = static_cast<Block*>(d.batches);
-        if (!batch) return nullptr;
-        d.batches = batch->next_batch;
+        if (batch) d.batches = batch->next_batch;
     }
-    const std::size_t bytes = class_bytes(cls);
-    depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
+    if (batch) {
+        depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
+    } else {
+        // Blocks are 16-byte aligned in the arena, so a class's blocks are spaced by its size
+        // rounded up to 16 (the malloc chunk the class was sized to fill).
+        batch =
+            static_cast<Block*>(BlockArena::take(cls, (bytes + kGranule - 1) & ~(kGranule - 1), kBatch, got));
+        if (!batch) return nullptr;
+    }
     if (l.state == State::fresh) adopt_thread();
-    // The first block is returned, the other kBatch - 1 become this thread's list.
+    // The first block is returned, the others become this thread's list.
     l.head[cls] = batch->next;
-    l.count[cls] = kBatch - 1;
-    l.cached_bytes += (kBatch - 1) * bytes;
+    l.count[cls] = static_cast<std::uint32_t>(got - 1);
+    l.cached_bytes += (got - 1) * bytes;
     return batch;
 }
 
 namespace {
 
+/// Frees a chain of blocks linked through their first word: the arena's back to it in one
+/// call, any others (malloc's) to malloc.
 void free_chain(void* first) noexcept {
     struct Link {
         Link* next;
     };
+    Link* arena_chain = nullptr;
     for (auto* b = static_cast<Link*>(first); b;) {
         Link* next = b->next;
-        ::operator delete(b);
+        if (BlockArena::owns(b)) {
+            b->next = arena_chain;
+            arena_chain = b;
+        } else {
+            ::operator delete(b);
+        }
         b = next;
     }
+    BlockArena::give(arena_chain);
 }
 
 }  // namespace
@@ -73,7 +91,16 @@ void FrameCache::free_newest(std::size_t cls) noexcept {
     --l.count[cls];
     l.cached_bytes -= bytes;
     if (cls >= kSmallClasses) l.large_bytes -= bytes;
-    ::operator delete(b);
+    release(b);
+}
+
+void FrameCache::release(void* p) noexcept {
+    if (BlockArena::owns(p)) {
+        static_cast<Block*>(p)->next = nullptr;
+        BlockArena::give(p);
+        return;
+    }
+    ::operator delete(p);
 }
 
 void FrameCache::overflow(std::size_t cls) noexcept {

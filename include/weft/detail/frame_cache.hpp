@@ -10,14 +10,17 @@
 // 96-byte chunk instead of 80. Small classes (up to 512 bytes: task
 // cells and most frames) keep at most `kMaxListBlocks` per class on a thread's list; beyond
 // that, or beyond `kMaxCachedBytes` in all, a thread moves `kBatch` blocks at once to a shared
-// depot, where a thread whose list is empty takes a batch before it calls malloc. The depot is
+// depot, where a thread whose list is empty takes a batch before it goes to the arena. The depot is
 // what makes tasks spawned on one thread and finished on another cheap: without it the
 // finishing thread frees into the spawner's malloc arena (a lock taken per block by both
 // threads: the multi-thread spawn benchmarks spent most of their time in futex calls). The depot
-// holds at most `kMaxDepotBytes`; the rest goes back to the heap. Large classes (an HTTP
-// exchange's frames, 0.6 to 1.4 KiB) stay on the thread, `kMaxLargeListBlocks` per class, and are
-// the first to go back to the heap when the thread is over its byte budget, so that a few large
-// frames never push the small ones out. A thread that exits moves its small lists to the depot.
+// holds at most `kMaxDepotBytes`; the rest goes back to where it came from. Small blocks come
+// from weft's block arena (src/detail/block_arena.hpp: spans of huge pages, so a spawn storm
+// does not fault in a page per task), a batch at a time; large ones from malloc. Large classes
+// (an HTTP exchange's frames, 0.6 to 1.4 KiB) stay on the thread, `kMaxLargeListBlocks` per
+// class, and are the first to go back to malloc when the thread is over its byte budget, so that
+// a few large frames never push the small ones out. A thread that exits moves its small lists to
+// the depot.
 //
 // Under AddressSanitizer the cache is bypassed, so a use of a destroyed frame is still reported.
 
@@ -103,10 +106,10 @@ public:
             }
         }
 #endif
-        ::operator delete(p);
+        release(p);
     }
 
-    /// Returns this thread's cached blocks and the depot's to the heap (tests).
+    /// Returns this thread's cached blocks and the depot's to the arena or malloc (tests).
     static void trim() noexcept;
     /// Bytes this thread holds cached.
     static std::size_t cached_bytes() noexcept { return lists_.cached_bytes; }
@@ -126,8 +129,10 @@ private:
         std::size_t large_bytes;  // the part of cached_bytes in large classes
         State state;
     };
-    /// Frees the newest block of `cls` to the heap.
+    /// Frees the newest block of `cls` (to the arena or malloc).
     static void free_newest(std::size_t cls) noexcept;
+    /// Gives one uncached block back to the arena, or to malloc when it came from there.
+    static void release(void* p) noexcept;
 
     static void adopt_thread() noexcept;
     /// This thread's list of `cls` is empty: takes a batch from the depot, returns one block.
