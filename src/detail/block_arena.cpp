@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::size_t kSpans = BlockArena::kSegmentBytes / BlockArena::kSpanBytes;
 constexpr std::size_t kMaxClasses = 64;
-constexpr unsigned kAddressBits = 47;  // user space on x86-64 and arm64 (without 5-level paging)
+constexpr unsigned kAddressBits = 48;  // user space on x86-64 and arm64 without 5-level paging
 constexpr std::size_t kSegmentShift = 21;
 static_assert(BlockArena::kSegmentBytes == std::size_t{1} << kSegmentShift);
 
@@ -69,8 +69,9 @@ struct State {
     Segment* with_free_span = nullptr;  // segments with a span serving no class
     Segment* spare = nullptr;           // an empty segment kept mapped
     std::size_t segments = 0;           // mapped, the spare included
+    bool unusable = false;              // a mapping landed beyond the bitmap
     std::atomic<std::size_t> mapped{0};
-    // A bit per 2 MiB of address space, set while a segment is mapped there (8 MiB of address
+    // A bit per 2 MiB of address space, set while a segment is mapped there (16 MiB of address
     // space, faulted in only where segments are).
     std::atomic<std::uint64_t*> bits{nullptr};
 };
@@ -95,6 +96,7 @@ void set_owned(State& s, Segment* seg, bool owned) noexcept {
 }
 
 Segment* map_segment(State& s) noexcept {
+    if (s.unusable) return nullptr;
     if (!s.bits.load(std::memory_order_relaxed)) {
         const std::size_t bytes = (std::size_t{1} << (kAddressBits - kSegmentShift)) / 8;
         void* b = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -114,8 +116,9 @@ Segment* map_segment(State& s) noexcept {
     if (start + 2 * size > aligned + size)
         ::munmap(reinterpret_cast<void*>(aligned + size), start + 2 * size - aligned - size);
     void* seg_mem = reinterpret_cast<void*>(aligned);
-    if ((aligned >> kAddressBits) != 0) {  // beyond the bitmap (5-level paging): not usable
+    if ((aligned >> kAddressBits) != 0) {  // beyond the bitmap (5-level paging): malloc from now on
         ::munmap(seg_mem, size);
+        s.unusable = true;
         return nullptr;
     }
     // The first segment stays in small pages (a program with a few tasks needs a few pages);
