@@ -72,7 +72,9 @@ protected:
 
 /// The `pending` leaf of a chain that has not started: its next poll resumes the chain's first
 /// coroutine. A sentinel rather than a flag, so a task's context is two pointers (the flag cost
-/// eight bytes of padding, and put the task cell in the next malloc size class).
+/// eight bytes of padding, and put the task cell in the next malloc size class). It is known by
+/// its empty `continuation` (every other leaf sets one before it is published as pending), not
+/// by its address: a shared library built with hidden symbols would have a copy of its own.
 class NotStartedLeaf final : public PendingLeaf {
 public:
     bool ready() noexcept override { return true; }
@@ -88,7 +90,7 @@ struct TaskContext {
     PendingLeaf* pending = &not_started_leaf;
 
     Waker waker() const noexcept { return Waker(wakeable); }
-    bool started() const noexcept { return pending != &not_started_leaf; }
+    bool started() const noexcept { return !pending || pending->continuation; }
     /// The leaf a started chain waits on, for diagnostics; null when it waits on none.
     const PendingLeaf* waiting_on() const noexcept { return started() ? pending : nullptr; }
 
@@ -98,12 +100,11 @@ struct TaskContext {
     bool poll(std::coroutine_handle<> start) {
         PendingLeaf* leaf = pending;
         if (!leaf) return false;
-        std::coroutine_handle<> next;
-        if (leaf == &not_started_leaf) {
-            next = start;
-        } else {
-            if (!leaf->ready()) return false;
-            next = leaf->continuation;
+        std::coroutine_handle<> next = leaf->continuation;
+        if (!next) {
+            next = start;  // not started
+        } else if (!leaf->ready()) {
+            return false;
         }
         pending = nullptr;
         run_chain(next);
