@@ -4,12 +4,12 @@
 // lists and depot are empty, and where they go when those are full: 2 MiB segments of address
 // space, each cut into 64 KiB spans that serve one size class.
 //
-// Why not malloc: a spawn storm touches fresh memory for every task, and a page fault costs far
-// more than the spawn (11 us each on the Firecracker VM the benchmarks ran on: two thirds of a
-// spawn storm of 100k tasks). Segments after the first are advised as transparent huge pages, so
-// one fault brings 2 MiB instead of 4 KiB; the first stays in small pages, so that a program
-// with a few tasks does not hold 2 MiB for them. Blocks are carved from a span only when first
-// needed, so its untouched pages are never faulted in.
+// Why not malloc: a spawn storm touches fresh memory for every task, and a page fault can cost
+// more than the spawn (on the Firecracker VM the benchmarks ran on, faults were most of a spawn
+// storm of 100k tasks: docs/benchmarks.md). Segments after the first are advised as transparent huge pages,
+// so one fault brings 2 MiB instead of 4 KiB; the first stays in small pages, so that a program with a few
+// tasks does not hold 2 MiB for them. Blocks are carved from a span only when first needed, so its untouched
+// pages are never faulted in.
 //
 // Memory goes back to the system: a span whose blocks are all free returns to its segment, and
 // a segment with no span in use is unmapped (one empty segment is kept, so a workload that
@@ -28,7 +28,7 @@ public:
     static constexpr std::size_t kSegmentBytes = std::size_t{2} << 20;
     static constexpr std::size_t kSpanBytes = std::size_t{64} << 10;
 
-    /// Up to `n` blocks of `bytes` (a multiple of 8, at most a span), each aligned to 16 bytes,
+    /// Up to `n` blocks of `bytes` (a multiple of 16, at most a quarter span), 16-byte aligned,
     /// linked through their first word into a null-terminated chain; `got` says how many (0
     /// when no memory could be mapped). Blocks of one `size_class` must always have one size.
     static void* take(std::size_t size_class, std::size_t bytes, std::size_t n, std::size_t& got) noexcept;

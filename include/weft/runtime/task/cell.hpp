@@ -31,7 +31,7 @@ std::uint64_t next_task_id() noexcept;
 ///
 /// The frame and the output share storage: the output is written only once the frame is gone,
 /// and the header's OUTPUT_* bits say which of the two (and which output) is alive. That keeps
-/// the cell of a `Task<void>` at 104 bytes, small enough for malloc's fast bins.
+/// the cell of a `Task<void>` at 104 bytes.
 template <class T>
 class TaskCell final : public TaskHeader {
 public:
