@@ -18,13 +18,9 @@ constexpr unsigned kAddressBits = 48;  // user space on x86-64 and arm64 without
 constexpr std::size_t kSegmentShift = 21;
 static_assert(BlockArena::kSegmentBytes == std::size_t{1} << kSegmentShift);
 
-struct Link {
-    Link* next;
-};
-
 struct Span {
-    Link* free = nullptr;      // blocks given back, ready to hand out again
-    std::uint32_t stride = 0;  // block size; 0 while the span serves no class
+    FreeBlock* free = nullptr;  // blocks given back, ready to hand out again
+    std::uint32_t stride = 0;   // block size; 0 while the span serves no class
     std::uint32_t cls = 0;
     std::uint32_t live = 0;      // blocks handed out and not given back
     std::uint32_t next_off = 0;  // offset of the next block never handed out yet
@@ -183,11 +179,12 @@ void retire_span(State& s, Segment* seg, Span& span) noexcept {
 
 }  // namespace
 
-void* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size_t n, std::size_t& got) noexcept {
+FreeBlock* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size_t n,
+                            std::size_t& got) noexcept {
     assert(size_class < kMaxClasses && bytes % 16 == 0 && bytes <= kSpanBytes / 4);
     State& s = state();
     const auto stride = static_cast<std::uint32_t>(bytes);
-    Link* chain = nullptr;
+    FreeBlock* chain = nullptr;
     got = 0;
     std::lock_guard lock(s.mutex);
     while (got < n) {
@@ -199,11 +196,11 @@ void* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size_t n,
             reinterpret_cast<Segment*>(reinterpret_cast<std::uintptr_t>(span) & ~(kSegmentBytes - 1));
         const std::size_t index = static_cast<std::size_t>(span - seg->spans);
         while (got < n) {
-            Link* b = span->free;
+            FreeBlock* b = span->free;
             if (b) {
                 span->free = b->next;
             } else if (span->next_off + stride <= kSpanBytes) {
-                b = reinterpret_cast<Link*>(span_base(seg, index) + span->next_off);
+                b = reinterpret_cast<FreeBlock*>(span_base(seg, index) + span->next_off);
                 span->next_off += stride;
             } else {
                 break;
@@ -218,12 +215,12 @@ void* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size_t n,
     return chain;
 }
 
-void BlockArena::give(void* chain) noexcept {
+void BlockArena::give(FreeBlock* chain) noexcept {
     if (!chain) return;
     State& s = state();
     std::lock_guard lock(s.mutex);
-    for (auto* b = static_cast<Link*>(chain); b;) {
-        Link* next = b->next;
+    for (FreeBlock* b = chain; b;) {
+        FreeBlock* next = b->next;
         auto* seg = reinterpret_cast<Segment*>(reinterpret_cast<std::uintptr_t>(b) & ~(kSegmentBytes - 1));
         const std::size_t index =
             (reinterpret_cast<std::uintptr_t>(b) - reinterpret_cast<std::uintptr_t>(seg)) / kSpanBytes;

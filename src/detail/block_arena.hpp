@@ -20,6 +20,7 @@
 // build without the cache) are told apart by `owns`, a bit per 2 MiB of address space.
 
 #include <cstddef>
+#include <weft/detail/free_block.hpp>
 
 namespace weft::detail {
 
@@ -29,11 +30,12 @@ public:
     static constexpr std::size_t kSpanBytes = std::size_t{64} << 10;
 
     /// Up to `n` blocks of `bytes` (a multiple of 16, at most a quarter span), 16-byte aligned,
-    /// linked through their first word into a null-terminated chain; `got` says how many (0
+    /// linked into a null-terminated chain; `got` says how many (0
     /// when no memory could be mapped). Blocks of one `size_class` must always have one size.
-    static void* take(std::size_t size_class, std::size_t bytes, std::size_t n, std::size_t& got) noexcept;
-    /// Returns a chain of blocks linked through their first word (each one that `owns`).
-    static void give(void* chain) noexcept;
+    static FreeBlock* take(std::size_t size_class, std::size_t bytes, std::size_t n,
+                           std::size_t& got) noexcept;
+    /// Returns a chain of blocks (each one that `owns`).
+    static void give(FreeBlock* chain) noexcept;
     /// True when `p` lies in one of the arena's segments.
     static bool owns(const void* p) noexcept;
     /// Bytes of address space mapped as segments (tests and diagnostics).

@@ -13,12 +13,17 @@ constinit thread_local FrameCache::Lists FrameCache::lists_{};
 
 namespace {
 
+/// The first block of a batch waiting in the depot.
+struct Batch : FreeBlock {
+    Batch* next_batch;
+};
+
 // The depot: per class, a stack of full batches. A thread takes the lock once per `kBatch`
 // blocks. Constant-initialised and trivially destructible, so threads that exit after main
 // returns can still use it.
 struct DepotClass {
     std::mutex mutex;
-    void* batches = nullptr;  // first blocks of the batches, linked through `next_batch`
+    Batch* batches = nullptr;  // linked through `next_batch`
 };
 static_assert(std::is_trivially_destructible_v<DepotClass>,
               "threads that exit after main returns still use the depot");
@@ -34,21 +39,22 @@ void* FrameCache::refill(std::size_t cls) noexcept {
     if (l.state == State::dead) return nullptr;  // exiting: nobody would drain the list again
     if (cls >= kSmallClasses) return nullptr;    // large blocks come from malloc
     const std::size_t bytes = class_bytes(cls);
-    Block* batch = nullptr;
+    FreeBlock* batch = nullptr;
     std::size_t got = kBatch;
     if (depot_bytes_total.load(std::memory_order_relaxed) != 0) {
         DepotClass& d = depot[cls];
         std::lock_guard lock(d.mutex);
-        batch = static_cast<Block*>(d.batches);
-        if (batch) d.batches = batch->next_batch;
+        if (Batch* first = d.batches) {
+            d.batches = first->next_batch;
+            batch = first;
+        }
     }
     if (batch) {
         depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
     } else {
         // Blocks are 16-byte aligned in the arena, so a class's blocks are spaced by its size
         // rounded up to 16 (the malloc chunk the class was sized to fill).
-        batch =
-            static_cast<Block*>(BlockArena::take(cls, (bytes + kGranule - 1) & ~(kGranule - 1), kBatch, got));
+        batch = BlockArena::take(cls, (bytes + kGranule - 1) & ~(kGranule - 1), kBatch, got);
         if (!batch) return nullptr;
     }
     if (l.state == State::fresh) adopt_thread();
@@ -61,15 +67,12 @@ void* FrameCache::refill(std::size_t cls) noexcept {
 
 namespace {
 
-/// Frees a chain of blocks linked through their first word: the arena's back to it in one
-/// call, any others (malloc's) to malloc.
-void free_chain(void* first) noexcept {
-    struct Link {
-        Link* next;
-    };
-    Link* arena_chain = nullptr;
-    for (auto* b = static_cast<Link*>(first); b;) {
-        Link* next = b->next;
+/// Frees a chain of blocks: the arena's back to it in one call, any others (malloc's) to
+/// malloc.
+void free_chain(FreeBlock* first) noexcept {
+    FreeBlock* arena_chain = nullptr;
+    for (FreeBlock* b = first; b;) {
+        FreeBlock* next = b->next;
         if (BlockArena::owns(b)) {
             b->next = arena_chain;
             arena_chain = b;
@@ -86,7 +89,7 @@ void free_chain(void* first) noexcept {
 void FrameCache::free_newest(std::size_t cls) noexcept {
     Lists& l = lists_;
     const std::size_t bytes = class_bytes(cls);
-    Block* b = l.head[cls];
+    FreeBlock* b = l.head[cls];
     l.head[cls] = b->next;
     --l.count[cls];
     l.cached_bytes -= bytes;
@@ -95,12 +98,9 @@ void FrameCache::free_newest(std::size_t cls) noexcept {
 }
 
 void FrameCache::release(void* p) noexcept {
-    if (BlockArena::owns(p)) {
-        static_cast<Block*>(p)->next = nullptr;
-        BlockArena::give(p);
-        return;
-    }
-    ::operator delete(p);
+    auto* b = static_cast<FreeBlock*>(p);
+    b->next = nullptr;
+    free_chain(b);
 }
 
 void FrameCache::overflow(std::size_t cls) noexcept {
@@ -129,8 +129,8 @@ void FrameCache::move_batch_to_depot(std::size_t cls) noexcept {
     Lists& l = lists_;
     const std::size_t bytes = class_bytes(cls);
     // Detach the newest kBatch blocks as one batch.
-    Block* first = l.head[cls];
-    Block* last = first;
+    FreeBlock* first = l.head[cls];
+    FreeBlock* last = first;
     for (std::uint32_t i = 1; i < kBatch; ++i) last = last->next;
     l.head[cls] = last->next;
     last->next = nullptr;
@@ -145,8 +145,10 @@ void FrameCache::move_batch_to_depot(std::size_t cls) noexcept {
     }
     DepotClass& d = depot[cls];
     std::lock_guard lock(d.mutex);
-    first->next_batch = static_cast<Block*>(d.batches);
-    d.batches = first;
+    // The batch's first block starts being a Batch here (trivial: no constructor runs).
+    auto* head = static_cast<Batch*>(first);
+    head->next_batch = d.batches;
+    d.batches = head;
 }
 
 void FrameCache::empty_lists(bool to_depot) noexcept {
@@ -166,13 +168,13 @@ void FrameCache::empty_lists(bool to_depot) noexcept {
 void FrameCache::trim() noexcept {
     empty_lists(false);
     for (std::size_t cls = 0; cls < kSmallClasses; ++cls) {
-        void* batches;
+        Batch* batches;
         {
             std::lock_guard lock(depot[cls].mutex);
             batches = std::exchange(depot[cls].batches, nullptr);
         }
-        for (auto* b = static_cast<Block*>(batches); b;) {
-            Block* next = b->next_batch;
+        for (Batch* b = batches; b;) {
+            Batch* next = b->next_batch;
             depot_bytes_total.fetch_sub(kBatch * class_bytes(cls), std::memory_order_relaxed);
             free_chain(b);
             b = next;

@@ -11,6 +11,7 @@
 #include <vector>
 
 using weft::detail::BlockArena;
+using weft::detail::FreeBlock;
 
 namespace {
 
@@ -18,27 +19,23 @@ namespace {
 constexpr std::size_t kClassA = 50;
 constexpr std::size_t kClassB = 51;
 
-struct Link {
-    Link* next;
-};
-
 std::vector<void*> take(std::size_t cls, std::size_t bytes, std::size_t n) {
     std::vector<void*> out;
     while (out.size() < n) {
         std::size_t got = 0;
-        void* chain = BlockArena::take(cls, bytes, std::min<std::size_t>(n - out.size(), 32), got);
+        FreeBlock* chain = BlockArena::take(cls, bytes, std::min<std::size_t>(n - out.size(), 32), got);
         EXPECT_GT(got, 0u);
         if (got == 0) break;
-        for (auto* b = static_cast<Link*>(chain); b; b = b->next) out.push_back(b);
+        for (FreeBlock* b = chain; b; b = b->next) out.push_back(b);
         EXPECT_LE(out.size(), n);
     }
     return out;
 }
 
 void give(const std::vector<void*>& blocks) {
-    Link* chain = nullptr;
+    FreeBlock* chain = nullptr;
     for (void* p : blocks) {
-        auto* b = static_cast<Link*>(p);
+        auto* b = static_cast<FreeBlock*>(p);
         b->next = chain;
         chain = b;
     }

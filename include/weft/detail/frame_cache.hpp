@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <weft/detail/free_block.hpp>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_FRAME_CACHE_ENABLED 0
@@ -44,7 +45,7 @@ namespace weft::detail {
 class FrameCache {
 public:
     static constexpr std::size_t kGranule = 16;
-    static constexpr std::size_t kMinBlock = 24;  // a Block, rounded to 16k + 8
+    static constexpr std::size_t kMinBlock = 24;  // a depot batch's two links, rounded to 16k + 8
     static constexpr std::size_t kMaxBlock = 2048;
     /// The class of a request of `size` bytes (1 <= size <= kMaxBlock).
     static constexpr std::size_t class_of(std::size_t size) noexcept {
@@ -66,7 +67,7 @@ public:
             const std::size_t cls = class_of(size);
 #if WEFT_FRAME_CACHE_ENABLED
             Lists& l = lists_;
-            if (Block* b = l.head[cls]) {
+            if (FreeBlock* b = l.head[cls]) {
                 l.head[cls] = b->next;
                 --l.count[cls];
                 l.cached_bytes -= class_bytes(cls);
@@ -89,7 +90,7 @@ public:
             const std::size_t cls = class_of(size);
             Lists& l = lists_;
             if (l.state == State::live) {
-                auto* b = static_cast<Block*>(p);
+                auto* b = static_cast<FreeBlock*>(p);
                 b->next = l.head[cls];
                 l.head[cls] = b;
                 ++l.count[cls];
@@ -117,13 +118,9 @@ public:
     static std::size_t depot_bytes() noexcept;
 
 private:
-    struct Block {
-        Block* next;        // within a thread's list or a batch
-        Block* next_batch;  // on a batch's first block, while it waits in the depot
-    };
     enum class State : std::uint8_t { fresh, live, dead };
     struct Lists {
-        Block* head[kClasses];
+        FreeBlock* head[kClasses];
         std::uint32_t count[kClasses];
         std::size_t cached_bytes;
         std::size_t large_bytes;  // the part of cached_bytes in large classes
