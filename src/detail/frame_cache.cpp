@@ -13,17 +13,12 @@ constinit thread_local FrameCache::Lists FrameCache::lists_{};
 
 namespace {
 
-/// The first block of a batch waiting in the depot.
-struct Batch : FreeBlock {
-    Batch* next_batch;
-};
-
 // The depot: per class, a stack of full batches. A thread takes the lock once per `kBatch`
 // blocks. Constant-initialised and trivially destructible, so threads that exit after main
 // returns can still use it.
 struct DepotClass {
     std::mutex mutex;
-    Batch* batches = nullptr;  // linked through `next_batch`
+    FreeBlock* batches = nullptr;  // first blocks of the batches, linked through `next_batch`
 };
 static_assert(std::is_trivially_destructible_v<DepotClass>,
               "threads that exit after main returns still use the depot");
@@ -44,10 +39,8 @@ void* FrameCache::refill(std::size_t cls) noexcept {
     if (depot_bytes_total.load(std::memory_order_relaxed) != 0) {
         DepotClass& d = depot[cls];
         std::lock_guard lock(d.mutex);
-        if (Batch* first = d.batches) {
-            d.batches = first->next_batch;
-            batch = first;
-        }
+        batch = d.batches;
+        if (batch) d.batches = batch->next_batch;
     }
     if (batch) {
         depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
@@ -145,10 +138,8 @@ void FrameCache::move_batch_to_depot(std::size_t cls) noexcept {
     }
     DepotClass& d = depot[cls];
     std::lock_guard lock(d.mutex);
-    // The batch's first block starts being a Batch here (trivial: no constructor runs).
-    auto* head = static_cast<Batch*>(first);
-    head->next_batch = d.batches;
-    d.batches = head;
+    first->next_batch = d.batches;
+    d.batches = first;
 }
 
 void FrameCache::empty_lists(bool to_depot) noexcept {
@@ -168,13 +159,13 @@ void FrameCache::empty_lists(bool to_depot) noexcept {
 void FrameCache::trim() noexcept {
     empty_lists(false);
     for (std::size_t cls = 0; cls < kSmallClasses; ++cls) {
-        Batch* batches;
+        FreeBlock* batches;
         {
             std::lock_guard lock(depot[cls].mutex);
             batches = std::exchange(depot[cls].batches, nullptr);
         }
-        for (Batch* b = batches; b;) {
-            Batch* next = b->next_batch;
+        for (FreeBlock* b = batches; b;) {
+            FreeBlock* next = b->next_batch;
             depot_bytes_total.fetch_sub(kBatch * class_bytes(cls), std::memory_order_relaxed);
             free_chain(b);
             b = next;

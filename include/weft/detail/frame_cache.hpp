@@ -45,7 +45,7 @@ namespace weft::detail {
 class FrameCache {
 public:
     static constexpr std::size_t kGranule = 16;
-    static constexpr std::size_t kMinBlock = 24;  // a depot batch's two links, rounded to 16k + 8
+    static constexpr std::size_t kMinBlock = 24;  // a FreeBlock, rounded to 16k + 8
     static constexpr std::size_t kMaxBlock = 2048;
     /// The class of a request of `size` bytes (1 <= size <= kMaxBlock).
     static constexpr std::size_t class_of(std::size_t size) noexcept {
@@ -61,6 +61,7 @@ public:
     static constexpr std::uint32_t kBatch = 32;
     static constexpr std::uint32_t kMaxListBlocks = 2 * kBatch;
     static constexpr std::size_t kMaxDepotBytes = 8 * 1024 * 1024;
+    static_assert(sizeof(FreeBlock) <= kMinBlock);
 
     static void* allocate(std::size_t size) {
         if (size <= kMaxBlock && size != 0) {

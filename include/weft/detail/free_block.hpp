@@ -8,6 +8,9 @@ namespace weft::detail {
 /// alias (strict aliasing) and read the link before it was written.
 struct FreeBlock {
     FreeBlock* next;
+    /// FrameCache's depot only: on a batch's first block, the next batch (every block has
+    /// room for both links).
+    FreeBlock* next_batch;
 };
 
 }  // namespace weft::detail
