@@ -69,7 +69,8 @@ public:
     void remove(ScheduledIo* io) noexcept;
 
     /// Waits up to `timeout_ms` (-1: forever) for events and wakes the tasks they concern.
-    /// Returns the number of I/O events dispatched (the unpark event excluded).
+    /// Returns the number of I/O events dispatched (the unpark event excluded). With
+    /// `timeout_ms` 0 and no fd registered it returns 0 without asking the kernel.
     std::size_t turn(int timeout_ms);
     /// Interrupts a `turn` in progress on another thread (or the next one).
     void unpark() noexcept;
