@@ -21,10 +21,15 @@ public:
         TaskHeader* t = head_;
         if (!t) return nullptr;
         head_ = t->queue_next;
-        if (head_)
-            __builtin_prefetch(head_, 1);  // fetched while `t` runs: the next pop then does not wait
-        else
+        if (head_) {
+            // Fetched while `t` runs, so the next pop and poll do not wait on memory: the header
+            // after the next (the next one's was fetched by the previous pop), and the leaf the
+            // next task resumes from, which lives in its suspended frame.
+            if (TaskHeader* after = head_->queue_next) __builtin_prefetch(after, 1);
+            __builtin_prefetch(head_->context.pending);
+        } else {
             tail_ = nullptr;
+        }
         t->queue_next = nullptr;
         --size_;
         return t;
