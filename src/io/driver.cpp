@@ -102,7 +102,7 @@ void IoDriver::remove(ScheduledIo* io) noexcept {
 std::size_t IoDriver::turn(int timeout_ms) {
     // A poll that must not block, with no fd registered, could only report the unpark event,
     // and nobody unparks a thread that is not blocked here: skip the system call (about a
-    // sixth of a busy current-thread runtime's time on a VM with page-table isolation). An
+    // fifth of a busy current-thread runtime's time on a VM with page-table isolation). An
     // event it would have seen (an fd registered meanwhile, a stray unpark) stays queued in the
     // epoll instance for the next turn, and every turn that blocks asks the kernel.
     if (timeout_ms == 0 && registered_.load(std::memory_order_relaxed) == 0) return 0;
