@@ -1,5 +1,6 @@
 #include "detail/block_arena.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace weft::detail {
@@ -71,10 +73,16 @@ struct State {
     // space, faulted in only where segments are).
     std::atomic<std::uint64_t*> bits{nullptr};
 };
-State& state() noexcept {
-    static State* const s = new State;  // never destroyed: blocks come back during exit too
-    return *s;
-}
+// Constant-initialised and trivially destructible: no first-use guard (a thread forked while
+// another held such a guard would wait on it forever), and blocks can come back during exit.
+constinit State the_state;
+static_assert(std::is_trivially_destructible_v<State>);
+State& state() noexcept { return the_state; }
+
+// fork() copies only the calling thread: a lock another thread held then would stay held in
+// the child, and its first spawn would hang. Hold it across fork, as malloc does with its own.
+[[maybe_unused]] const int fork_hooks = ::pthread_atfork(
+    [] { the_state.mutex.lock(); }, [] { the_state.mutex.unlock(); }, [] { the_state.mutex.unlock(); });
 
 std::uintptr_t segment_index(const void* p) noexcept {
     return reinterpret_cast<std::uintptr_t>(p) >> kSegmentShift;

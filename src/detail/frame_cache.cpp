@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include <array>
 #include <atomic>
 #include <mutex>
@@ -24,6 +26,16 @@ static_assert(std::is_trivially_destructible_v<DepotClass>,
               "threads that exit after main returns still use the depot");
 constinit std::array<DepotClass, FrameCache::kSmallClasses> depot{};
 constinit std::atomic<std::size_t> depot_bytes_total{0};
+
+// fork() copies only the calling thread: a depot lock another thread held then would stay held
+// in the child. Hold them all across fork (no code path holds two, so the order is free).
+void lock_depot() noexcept {
+    for (DepotClass& d : depot) d.mutex.lock();
+}
+void unlock_depot() noexcept {
+    for (DepotClass& d : depot) d.mutex.unlock();
+}
+[[maybe_unused]] const int depot_fork_hooks = ::pthread_atfork(lock_depot, unlock_depot, unlock_depot);
 
 }  // namespace
 

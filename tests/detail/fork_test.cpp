@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+#include <weft/detail/frame_cache.hpp>
+
+#include "detail/block_arena.hpp"
+
+using weft::detail::BlockArena;
+using weft::detail::FrameCache;
+using weft::detail::FreeBlock;
+
+namespace {
+
+constexpr std::size_t kArenaClass = 52;  // a class FrameCache never uses (it has 32)
+
+/// Takes and gives back a few blocks through both allocators: the depot's locks and the
+/// arena's.
+void allocate_some() {
+    std::vector<void*> blocks;
+    for (int i = 0; i < 100; ++i) blocks.push_back(FrameCache::allocate(104));
+    for (void* p : blocks) FrameCache::deallocate(p, 104);
+    std::size_t got = 0;
+    FreeBlock* chain = BlockArena::take(kArenaClass, 96, 8, got);
+    BlockArena::give(chain);
+    FrameCache::trim();  // every depot lock, and the arena's
+}
+
+/// Waits for `pid` for up to 10 s; kills it if it is still running then. Returns its status,
+/// or -1 when it had to be killed.
+int wait_or_kill(pid_t pid) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return status;
+}
+
+// fork() copies only the calling thread. A lock another thread held at that moment would stay
+// held in the child forever, and the child's first spawn would hang; the allocators hold their
+// locks across fork, as malloc does.
+TEST(Fork, AChildForkedWhileOtherThreadsAllocateCanAllocate) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> churn;
+    for (int t = 0; t < 2; ++t) {
+        churn.emplace_back([&] {
+            while (!stop.load(std::memory_order_relaxed)) allocate_some();
+        });
+    }
+    int hung = 0;
+    int failed = 0;
+    for (int i = 0; i < 40; ++i) {
+        const pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            allocate_some();
+            ::_exit(0);
+        }
+        const int status = wait_or_kill(pid);
+        if (status == -1)
+            ++hung;
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            ++failed;
+    }
+    stop = true;
+    for (auto& t : churn) t.join();
+    EXPECT_EQ(hung, 0) << "children that hung on an allocator lock";
+    EXPECT_EQ(failed, 0);
+}
+
+}  // namespace
