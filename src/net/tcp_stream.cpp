@@ -51,6 +51,15 @@ void TcpStream::close() noexcept {
 Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr) {
     int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0) co_return os_error(errno);
+    // connect() before registering: epoll reports a TCP socket that is not connecting yet as
+    // hung up, and a driver turn on another thread that collected that event in between would
+    // leave the stream marked closed for good (every later wait returning at once).
+    const bool in_progress = ::connect(fd, addr.data(), addr.size()) < 0;
+    if (in_progress && errno != EINPROGRESS) {
+        const int error = errno;
+        ::close(fd);
+        co_return os_error(error);
+    }
     auto reg = io::detail::Registration::create(fd, "weft::net::TcpStream::connect");
     if (!reg) {
         ::close(fd);
@@ -58,8 +67,7 @@ Task<Result<TcpStream>> TcpStream::connect(SocketAddr addr) {
     }
     // Owns the socket from here: a cancelled connect closes it.
     TcpStream stream(fd, std::move(*reg));
-    if (::connect(fd, addr.data(), addr.size()) < 0) {
-        if (errno != EINPROGRESS) co_return os_error(errno);
+    if (in_progress) {
         co_await ReadinessAwaiter(stream.reg_, Interest::write);
         int error = 0;
         socklen_t len = sizeof error;

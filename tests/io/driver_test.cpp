@@ -1,6 +1,8 @@
 #include "io/driver.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -35,6 +37,22 @@ TEST(IoDriver, ANonBlockingTurnReportsARegisteredFd) {
     EXPECT_EQ(driver.registered(), 0u);
     ::close(fds[0]);
     ::close(fds[1]);
+}
+
+// Why TcpStream::connect registers its socket only after calling connect(): a TCP socket that
+// is not connecting yet is reported as hung up, and the event would mark the stream closed.
+TEST(IoDriver, ATcpSocketRegisteredBeforeConnectIsReportedClosed) {
+    IoDriver driver;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    auto io = driver.add(fd);
+    ASSERT_TRUE(io.has_value());
+    EXPECT_EQ(driver.turn(0), 1u);
+    const std::uint32_t bits = weft::io::detail::ScheduledIo::bits((*io)->readiness.load());
+    EXPECT_TRUE(bits & weft::io::detail::read_closed);
+    EXPECT_TRUE(bits & weft::io::detail::write_closed);
+    driver.remove(*io);
+    ::close(fd);
 }
 
 }  // namespace
