@@ -20,7 +20,8 @@ namespace {
 constexpr std::size_t kArenaClass = 52;  // a class FrameCache never uses (it has 32)
 
 /// Takes and gives back a few blocks through both allocators: the depot's locks and the
-/// arena's. Calls no malloc (the child runs it too; see below).
+/// arena's. Nothing here calls malloc itself (the child runs it too; see below); glibc's own
+/// malloc, which a thread's first cached free reaches to register its exit hook, is fork-safe.
 void allocate_some() {
     // Under AddressSanitizer FrameCache is malloc, and GCC 12's sanitizer allocator does not
     // hold its own locks across fork: a child can hang inside it (gdb: __sanitizer::Mutex::Lock
