@@ -5,11 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 #include <weft/detail/frame_cache.hpp>
 
 #include "detail/block_arena.hpp"
+#include "support/child_process.hpp"
 
 using weft::detail::BlockArena;
 using weft::detail::FrameCache;
@@ -37,22 +39,6 @@ void allocate_some() {
     FrameCache::trim();  // every depot lock, and the arena's
 }
 
-/// Waits for `pid` for up to 10 s; kills it if it is still running then. Returns its status,
-/// or -1 when it had to be killed.
-int wait_or_kill(pid_t pid) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            return -1;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return status;
-}
-
 // fork() copies only the calling thread. A lock another thread held at that moment would stay
 // held in the child forever, and the child's first spawn would hang; the allocators hold their
 // locks across fork, as malloc does.
@@ -73,10 +59,10 @@ TEST(Fork, AChildForkedWhileOtherThreadsAllocateCanAllocate) {
             allocate_some();
             ::_exit(0);
         }
-        const int status = wait_or_kill(pid);
-        if (status == -1)
+        const std::optional<int> status = weft::test::wait_or_kill(pid, std::chrono::seconds(10));
+        if (!status)
             ++hung;
-        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        else if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
             ++failed;
     }
     stop = true;

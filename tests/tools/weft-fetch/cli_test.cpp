@@ -12,11 +12,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 #include <weft/http/demo_server.hpp>
+
+#include "support/child_process.hpp"
 
 extern char** environ;
 
@@ -76,17 +79,9 @@ struct Process {
     }
     /// Exit status, or -1 if it did not exit within `limit` (it is then killed).
     int wait(std::chrono::milliseconds limit = 60s) {
-        auto deadline = std::chrono::steady_clock::now() + limit;
-        int status = 0;
-        while (::waitpid(pid, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid, SIGKILL);
-                ::waitpid(pid, &status, 0);
-                return -1;
-            }
-            std::this_thread::sleep_for(5ms);
-        }
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        const std::optional<int> status = weft::test::wait_or_kill(pid, limit);
+        if (!status) return -1;
+        return WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
     }
     std::string stdout_text() const { return slurp(out); }
     std::string stderr_text() const { return slurp(err); }
