@@ -57,14 +57,16 @@ std::uint64_t TimeDriver::deadline_tick(Instant t) const noexcept {
     return static_cast<std::uint64_t>((ns + 999'999) / 1'000'000);
 }
 
-void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker) noexcept {
+void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker, Due due) noexcept {
     bool unpark = false;
     {
         std::lock_guard lock(mutex_);
         wheel_.remove(entry);
         entry.when = deadline_tick(deadline);
         std::swap(entry.waker, waker);  // the old one is dropped after the lock
-        if (entry.when <= wheel_.elapsed() || deadline <= now()) {
+        // A deadline between the wheel's last tick and now would otherwise wait for the next
+        // tick boundary (forever, with paused time and a busy runtime).
+        if (entry.when <= wheel_.elapsed() || (due == Due::maybe && deadline <= now())) {
             waker = std::move(entry.waker);
             entry.fired.store(true, std::memory_order_release);
             return;
@@ -77,6 +79,9 @@ void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker
 }
 
 void TimeDriver::deregister_timer(TimerEntry& entry) noexcept {
+    // A fired entry is out of the wheel and its waker taken: `fired` is the last thing `process`
+    // (or `register_timer`) writes to it, under the lock, so there is nothing left to undo.
+    if (entry.fired.load(std::memory_order_acquire)) return;
     Waker dropped;  // released after the lock
     std::lock_guard lock(mutex_);
     wheel_.remove(entry);
@@ -132,8 +137,8 @@ TimeDriver& current_driver(const char* operation) {
 
 Instant driver_now(TimeDriver& driver) noexcept { return driver.now(); }
 
-void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker) noexcept {
-    driver.register_timer(entry, deadline, std::move(waker));
+void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker, Due due) noexcept {
+    driver.register_timer(entry, deadline, std::move(waker), due);
 }
 
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept { driver.deregister_timer(entry); }

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <weft/time/clock.hpp>
+#include <weft/time/detail/driver_api.hpp>
 
 #include "time/wheel.hpp"
 
@@ -32,7 +33,7 @@ public:
     void advance(Duration d) noexcept { paused_now_.fetch_add(d.count(), std::memory_order_acq_rel); }
     bool paused() const noexcept { return paused_.load(std::memory_order_acquire); }
 
-    void register_timer(TimerEntry& entry, Instant deadline, Waker waker) noexcept;
+    void register_timer(TimerEntry& entry, Instant deadline, Waker waker, Due due) noexcept;
     void deregister_timer(TimerEntry& entry) noexcept;
 
     /// Fires every timer due now; returns how many fired.

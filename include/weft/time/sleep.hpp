@@ -36,10 +36,12 @@ public:
     }
 
     bool await_ready() const noexcept { return is_elapsed(); }
+    /// Only after `await_ready` returned false (as `co_await` does): it relies on that clock read.
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
         registered_ = true;
-        detail::register_timer(*driver_, entry_, deadline_, h.promise().context->waker());
+        detail::register_timer(*driver_, entry_, deadline_, h.promise().context->waker(),
+                               detail::Due::not_yet);
         if (fired()) return false;
         continuation = h;
         h.promise().context->pending = this;

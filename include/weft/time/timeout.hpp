@@ -55,7 +55,7 @@ public:
         child_.poll(task_.handle());
         if (task_.done()) return false;
         sleep_.emplace(deadline_);
-        if (sleep_->await_suspend(h) == false) return false;  // already past the deadline
+        if (sleep_->await_ready() || !sleep_->await_suspend(h)) return false;  // past the deadline
         // Sleep recorded itself as pending; the timeout is what the parent waits on.
         continuation = h;
         parent.pending = this;

@@ -10,8 +10,16 @@ class TimeDriver;
 /// The timer driver of the runtime running on this thread; throws std::logic_error without one.
 TimeDriver& current_driver(const char* operation);
 Instant driver_now(TimeDriver& driver) noexcept;
+/// What a caller of `register_timer` knows of its deadline.
+enum class Due {
+    maybe,    ///< nothing: the driver reads the clock to find out whether it has passed
+    not_yet,  ///< the caller read the clock just before and the deadline was still ahead
+};
+
 /// (Re)registers `entry` to wake `waker` at `deadline`; marks it fired at once when it is due.
-void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker) noexcept;
+/// With `Due::not_yet` the driver skips its clock read (the caller's `await_ready` made one).
+void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker,
+                    Due due = Due::maybe) noexcept;
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept;
 
 }  // namespace weft::time::detail
