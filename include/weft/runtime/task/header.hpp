@@ -22,6 +22,8 @@
 //   from                 event                 to                          side effect
 //   idle                 wake / abort          NOTIFIED (+ref)             schedule
 //   RUNNING              wake / abort          RUNNING|NOTIFIED            none: rescheduled after poll
+//                        (a wake from its own poll only sets a thread-local flag: the CAS that
+//                        ends the poll sets NOTIFIED)
 //   NOTIFIED             poll starts           RUNNING                     queue's ref moves to the poll
 //   RUNNING              poll returns pending  idle or NOTIFIED            reschedule if NOTIFIED, else
 //                                                                          drop the queue's ref (same CAS)

@@ -1,0 +1,125 @@
+// A task that wakes itself during its own poll: the wake is recorded on the thread and folded
+// into the end of the poll (no atomic operation of its own). It must still requeue the task
+// exactly like any other wake, and a wake of that task after the poll must take the usual path.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <weft/weft.hpp>
+
+namespace {
+
+weft::Runtime make_runtime(bool multi) {
+    if (!multi) return weft::Runtime::Builder::current_thread().build();
+    return weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+}
+
+/// Suspends once, after waking its own task `wakes` times during the poll: through the
+/// context's wakeable and through a temporary `Waker` clone.
+class WakeSelfThenSuspend final : public weft::detail::LeafAwaiter {
+public:
+    explicit WakeSelfThenSuspend(int wakes) : wakes_(wakes) {}
+    bool await_ready() const noexcept { return false; }
+    template <weft::detail::HasTaskContext P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
+        weft::detail::TaskContext& ctx = suspend_here(h);
+        for (int i = 0; i < wakes_; ++i) {
+            if (i % 2 == 0)
+                ctx.wakeable->wake_by_ref();
+            else
+                ctx.waker().wake();
+        }
+    }
+    void await_resume() const noexcept {}
+    bool ready() noexcept override { return true; }
+    const char* describe() const noexcept override { return "wake self"; }
+
+private:
+    int wakes_;
+};
+
+/// Not ready until `flag` is set; keeps the waker of the task that waits for whoever sets it,
+/// and then sets `stored`.
+class WaitForFlag final : public weft::detail::LeafAwaiter {
+public:
+    WaitForFlag(std::atomic<bool>& flag, weft::Waker& parked, std::atomic<bool>& stored)
+        : flag_(flag), parked_(parked), stored_(stored) {}
+    bool await_ready() const noexcept { return flag_.load(); }
+    template <weft::detail::HasTaskContext P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
+        parked_ = suspend_here(h).waker();
+        stored_.store(true);
+    }
+    void await_resume() const noexcept {}
+    bool ready() noexcept override { return flag_.load(); }
+    const char* describe() const noexcept override { return "flag"; }
+
+private:
+    std::atomic<bool>& flag_;
+    weft::Waker& parked_;
+    std::atomic<bool>& stored_;
+};
+
+class SelfWake : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SelfWake, ATaskThatWakesItselfInItsPollIsPolledAgainOncePerSuspension) {
+    auto rt = make_runtime(GetParam());
+    auto body = []() -> weft::Task<int> {
+        int resumed = 0;
+        for (int wakes = 1; wakes <= 4; ++wakes) {
+            co_await WakeSelfThenSuspend(wakes);
+            ++resumed;
+        }
+        co_return resumed;
+    };
+    auto root = [&]() -> weft::Task<int> {
+        auto handle = weft::spawn(body());
+        auto r = co_await handle;
+        co_return r.value();
+    };
+    EXPECT_EQ(rt.block_on(root()), 4);
+    EXPECT_EQ(rt.metrics().live_tasks, 0u);
+}
+
+TEST_P(SelfWake, AWakeFromOutsideAnyTaskAfterThePollIsNotLost) {
+    // The task yields (a self-wake), then waits on a flag; the block_on root, which is not a
+    // spawned task, sets the flag and wakes it. Had the task's poll left its record on the
+    // thread, the root's wake would be taken for the task's own and dropped.
+    auto rt = make_runtime(GetParam());
+    std::atomic<bool> flag{false}, stored{false};
+    weft::Waker parked;
+    auto waiter = [&]() -> weft::Task<int> {
+        co_await weft::yield_now();
+        co_await WaitForFlag(flag, parked, stored);
+        co_return 7;
+    };
+    auto root = [&]() -> weft::Task<int> {
+        auto handle = weft::spawn(waiter());
+        while (!stored.load()) co_await weft::yield_now();
+        flag.store(true);
+        parked.wake();
+        auto r = co_await handle;
+        co_return r.value();
+    };
+    EXPECT_EQ(rt.block_on(root()), 7);
+}
+
+TEST_P(SelfWake, AbortingATaskThatKeepsYieldingCancelsIt) {
+    auto rt = make_runtime(GetParam());
+    auto spin = []() -> weft::Task<> {
+        for (;;) co_await weft::yield_now();
+    };
+    auto root = [&]() -> weft::Task<bool> {
+        auto h = weft::spawn(spin());
+        for (int i = 0; i < 100; ++i) co_await weft::yield_now();
+        h.abort();
+        auto r = co_await h;
+        co_return !r && r.error().is_cancelled();
+    };
+    EXPECT_TRUE(rt.block_on(root()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Runtimes, SelfWake, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "MultiThread" : "CurrentThread"; });
+
+}  // namespace
