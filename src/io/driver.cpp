@@ -142,8 +142,8 @@ std::size_t IoDriver::turn(int timeout_ms) {
             if (ready & ready_mask(Interest::read)) reader = std::move(io->reader);
             if (ready & ready_mask(Interest::write)) writer = std::move(io->writer);
         }
-        reader.wake();
-        writer.wake();
+        reader.wake_and_reset();
+        writer.wake_and_reset();
         ++dispatched;
     }
     return dispatched;

@@ -16,7 +16,7 @@ PipeReader::~PipeReader() {
         state_->read_closed = true;
         writer = std::move(state_->writer);
     }
-    writer.wake();
+    writer.wake_and_reset();
 }
 
 PipeReader::ReadAwaiter::~ReadAwaiter() {
@@ -36,7 +36,7 @@ Result<std::size_t> PipeReader::ReadAwaiter::await_resume() noexcept {
         s_->buffer.erase(s_->buffer.begin(), s_->buffer.begin() + static_cast<std::ptrdiff_t>(n));
         if (n > 0) writer = std::move(s_->writer);
     }
-    writer.wake();
+    writer.wake_and_reset();
     return n;
 }
 
@@ -51,7 +51,7 @@ void PipeWriter::close_write() noexcept {
         state_->write_closed = true;
         reader = std::move(state_->reader);
     }
-    reader.wake();
+    reader.wake_and_reset();
 }
 
 PipeWriter::WriteAwaiter::~WriteAwaiter() {
@@ -72,7 +72,7 @@ Result<std::size_t> PipeWriter::WriteAwaiter::await_resume() noexcept {
         s_->buffer.insert(s_->buffer.end(), buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
         if (n > 0) reader = std::move(s_->reader);
     }
-    reader.wake();
+    reader.wake_and_reset();
     return n;
 }
 

@@ -65,7 +65,7 @@ void dispatch_loop(int fd) {
                 r.delivered[signo].fetch_add(1, std::memory_order_acq_rel);
                 wake.swap(r.waiters[signo]);
             }
-            for (auto& w : wake) w.wake();
+            for (auto& w : wake) w.wake_and_reset();
         }
     }
 }

@@ -144,7 +144,7 @@ void CancellationToken::cancel() const noexcept {
             n = n->next_sibling;
         }
     }
-    for (auto& w : more) w.wake();
+    for (auto& w : more) w.wake_and_reset();
 }
 
 bool CancellationToken::register_waiter(detail::CancelWaiter& w, Waker waker) const noexcept {

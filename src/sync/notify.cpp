@@ -36,7 +36,7 @@ void Notify::notify_one() noexcept {
         std::lock_guard lock(mutex_);
         waker = notify_one_locked();
     }
-    waker.wake();
+    waker.wake_and_reset();
 }
 
 void Notify::notify_waiters() noexcept {
@@ -76,7 +76,7 @@ void Notify::abandon(Waiter& w) noexcept {
         }
         w.state.store(Waiter::idle, std::memory_order_relaxed);
     }
-    next.wake();
+    next.wake_and_reset();
 }
 
 }  // namespace weft::sync

@@ -90,7 +90,7 @@ public:
                 std::lock_guard lock(mutex_);
                 rx = std::move(rx_waker_);
             }
-            rx.wake();
+            rx.wake_and_reset();
         }
         release();
     }
@@ -124,7 +124,7 @@ public:
             queue_.push_back(std::move(value));
             rx = std::move(rx_waker_);
         }
-        rx.wake();
+        rx.wake_and_reset();
         return Push::sent;
     }
 
@@ -157,7 +157,7 @@ public:
                 ++permits_out_;
             }
         }
-        rx.wake();
+        rx.wake_and_reset();
         return Push::sent;
     }
 
@@ -175,7 +175,7 @@ public:
             --permits_out_;
             rx = std::move(rx_waker_);
         }
-        rx.wake();
+        rx.wake_and_reset();
         return true;
     }
 
@@ -187,7 +187,7 @@ public:
             --permits_out_;
             next = grant_next();
         }
-        next.wake();
+        next.wake_and_reset();
     }
 
     /// A waiting sender is being destroyed: leave the line, or pass on a slot granted to it.
@@ -208,7 +208,7 @@ public:
             }
             w.state.store(SlotWaiter::idle, std::memory_order_relaxed);
         }
-        next.wake();
+        next.wake_and_reset();
     }
 
     // --- receiving (one receiver) -------------------------------------------------------------
@@ -229,7 +229,7 @@ public:
             out.emplace(queue_.pop_front());
             sender = grant_next();
         }
-        sender.wake();
+        sender.wake_and_reset();
         return Pop::value;
     }
 
@@ -251,7 +251,7 @@ public:
             out.emplace(queue_.pop_front());
             sender = grant_next();
         }
-        sender.wake();
+        sender.wake_and_reset();
         return Pop::value;
     }
 
@@ -266,7 +266,7 @@ public:
             out.emplace(queue_.pop_front());
             sender = grant_next();
         }
-        sender.wake();
+        sender.wake_and_reset();
         return Pop::value;
     }
 

@@ -95,7 +95,7 @@ public:
                                std::memory_order_release);
             rx = std::move(s_->rx_waker);
         }
-        rx.wake();
+        rx.wake_and_reset();
         std::exchange(s_, nullptr)->release();
         if (!sent) return std::unexpected(std::move(value));
         return {};
@@ -157,7 +157,7 @@ private:
             s->flags.fetch_or(State::COMPLETE, std::memory_order_release);
             rx = std::move(s->rx_waker);
         }
-        rx.wake();
+        rx.wake_and_reset();
         s->release();
     }
 
@@ -256,7 +256,7 @@ public:
             s_->flags.fetch_or(State::RX_CLOSED, std::memory_order_release);
             tx = std::move(s_->tx_waker);
         }
-        tx.wake();
+        tx.wake_and_reset();
     }
 
     /// Waits on this thread, outside any runtime (from a plain std::thread). Throws
@@ -281,7 +281,7 @@ private:
             s->flags.fetch_or(State::RX_CLOSED, std::memory_order_release);
             tx = std::move(s->tx_waker);
         }
-        tx.wake();
+        tx.wake_and_reset();
         // A sent value is the receiver's alone (the sender is done): destroy it now, unlocked.
         if (s->load() & State::VALUE) s->value.reset();
         s->release();

@@ -84,7 +84,7 @@ struct Shared {
                 std::lock_guard lock(mutex);
                 tx = std::move(tx_waker);
             }
-            tx.wake();
+            tx.wake_and_reset();
         }
         release();
     }

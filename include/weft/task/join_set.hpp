@@ -25,7 +25,7 @@ struct JoinSetShared {
             finished.push_back(key);
             w = std::move(waiter);
         }
-        w.wake();
+        w.wake_and_reset();
     }
 };
 

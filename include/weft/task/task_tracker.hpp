@@ -86,7 +86,7 @@ private:
                 --s_->live;
                 s_->wake_if_idle_locked(wake);
             }
-            for (auto& w : wake) w.wake();
+            for (auto& w : wake) w.wake_and_reset();
         }
 
     private:
@@ -105,7 +105,7 @@ private:
             state_->closed = closed;
             state_->wake_if_idle_locked(wake);
         }
-        for (auto& w : wake) w.wake();
+        for (auto& w : wake) w.wake_and_reset();
     }
 
     std::shared_ptr<detail::TaskTrackerState> state_ = std::make_shared<detail::TaskTrackerState>();

@@ -110,6 +110,33 @@ void TaskHeader::wake_by_ref() noexcept {
     }
 }
 
+void TaskHeader::wake_by_val() noexcept {
+    Polling& p = polling;
+    if (p.task == this) {  // the poll holds a reference: this one is not the last
+        p.self_woken = true;
+        state_.fetch_sub(REF_ONE, std::memory_order_release);
+        return;
+    }
+    auto s = state_.load(std::memory_order_acquire);
+    for (;;) {
+        if (s & (COMPLETE | NOTIFIED)) {
+            release();
+            return;
+        }
+        if (s & RUNNING) {
+            // Requeued when the poll ends. The poll (or a task dump, while the owned set's
+            // reference is held) keeps the task alive: this reference is not the last.
+            if (state_.compare_exchange_weak(s, (s | NOTIFIED) - REF_ONE, std::memory_order_acq_rel)) return;
+            continue;
+        }
+        // Idle: the waker's reference becomes the run queue's.
+        if (state_.compare_exchange_weak(s, s | NOTIFIED, std::memory_order_acq_rel)) {
+            scheduler_->schedule(this);
+            return;
+        }
+    }
+}
+
 void TaskHeader::abort() noexcept {
     auto s = state_.load(std::memory_order_acquire);
     for (;;) {
@@ -233,7 +260,7 @@ void TaskHeader::complete(std::uint64_t output, bool drop_queue_ref) noexcept {
     // Leave the owned set before the joiner runs: whoever observes the join sees the task gone
     // from the runtime's live count. This may free the cell.
     scheduler_->release(this);
-    joiner.wake();
+    joiner.wake_and_reset();
 }
 
 bool TaskHeader::set_join_waker(Waker waker) noexcept {

@@ -47,14 +47,15 @@ public:
 
     Awaiter wait() { return Awaiter(*this); }
     void fire() {
-        weft::Waker w;
+        weft::Waker w, again;
         {
             std::lock_guard lock(mutex_);
             fired_.store(true);
-            w = waker_;  // keep a copy: woken again below after the task may have completed
+            w = waker_;  // copies: woken below while the task may be queued, running or done
+            again = waker_;
         }
-        w.wake();
-        w.wake();  // a second wake: harmless whether the task is queued, running or done
+        w.wake_and_reset();  // by value: the copy's reference may become the run queue's
+        again.wake();        // a second wake: harmless whether the task is queued, running or done
     }
 
 private:

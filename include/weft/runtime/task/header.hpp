@@ -122,6 +122,7 @@ public:
 
     // Wakeable
     void wake_by_ref() noexcept override;
+    void wake_by_val() noexcept override;
     void add_ref() noexcept override;
     void release() noexcept override;
 

@@ -1,6 +1,7 @@
-// A task that wakes itself during its own poll: the wake is recorded on the thread and folded
-// into the end of the poll (no atomic operation of its own). It must still requeue the task
-// exactly like any other wake, and a wake of that task after the poll must take the usual path.
+// Two wake paths that skip atomic operations: a task that wakes itself during its own poll (the
+// wake is recorded on the thread and folded into the end of the poll), and a waker woken by
+// value (its reference becomes the run queue's). Each must requeue the task like any other wake,
+// and a wake of that task from anywhere else must take the usual path.
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@ weft::Runtime make_runtime(bool multi) {
 }
 
 /// Suspends once, after waking its own task `wakes` times during the poll: through the
-/// context's wakeable and through a temporary `Waker` clone.
+/// context's wakeable, a `Waker` clone woken by reference, and one woken by value.
 class WakeSelfThenSuspend final : public weft::detail::LeafAwaiter {
 public:
     explicit WakeSelfThenSuspend(int wakes) : wakes_(wakes) {}
@@ -24,10 +25,14 @@ public:
     void await_suspend(std::coroutine_handle<P> h) noexcept {
         weft::detail::TaskContext& ctx = suspend_here(h);
         for (int i = 0; i < wakes_; ++i) {
-            if (i % 2 == 0)
+            if (i % 3 == 0) {
                 ctx.wakeable->wake_by_ref();
-            else
+            } else if (i % 3 == 1) {
                 ctx.waker().wake();
+            } else {
+                weft::Waker clone = ctx.waker();
+                clone.wake_and_reset();
+            }
         }
     }
     void await_resume() const noexcept {}
@@ -60,9 +65,9 @@ private:
     std::atomic<bool>& stored_;
 };
 
-class SelfWake : public ::testing::TestWithParam<bool> {};
+class TaskWake : public ::testing::TestWithParam<bool> {};
 
-TEST_P(SelfWake, ATaskThatWakesItselfInItsPollIsPolledAgainOncePerSuspension) {
+TEST_P(TaskWake, ATaskThatWakesItselfInItsPollIsPolledAgainOncePerSuspension) {
     auto rt = make_runtime(GetParam());
     auto body = []() -> weft::Task<int> {
         int resumed = 0;
@@ -81,7 +86,7 @@ TEST_P(SelfWake, ATaskThatWakesItselfInItsPollIsPolledAgainOncePerSuspension) {
     EXPECT_EQ(rt.metrics().live_tasks, 0u);
 }
 
-TEST_P(SelfWake, AWakeFromOutsideAnyTaskAfterThePollIsNotLost) {
+TEST_P(TaskWake, AWakeFromOutsideAnyTaskAfterThePollIsNotLost) {
     // The task yields (a self-wake), then waits on a flag; the block_on root, which is not a
     // spawned task, sets the flag and wakes it. Had the task's poll left its record on the
     // thread, the root's wake would be taken for the task's own and dropped.
@@ -97,14 +102,14 @@ TEST_P(SelfWake, AWakeFromOutsideAnyTaskAfterThePollIsNotLost) {
         auto handle = weft::spawn(waiter());
         while (!stored.load()) co_await weft::yield_now();
         flag.store(true);
-        parked.wake();
+        parked.wake_and_reset();
         auto r = co_await handle;
         co_return r.value();
     };
     EXPECT_EQ(rt.block_on(root()), 7);
 }
 
-TEST_P(SelfWake, AbortingATaskThatKeepsYieldingCancelsIt) {
+TEST_P(TaskWake, AbortingATaskThatKeepsYieldingCancelsIt) {
     auto rt = make_runtime(GetParam());
     auto spin = []() -> weft::Task<> {
         for (;;) co_await weft::yield_now();
@@ -119,7 +124,56 @@ TEST_P(SelfWake, AbortingATaskThatKeepsYieldingCancelsIt) {
     EXPECT_TRUE(rt.block_on(root()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Runtimes, SelfWake, ::testing::Values(false, true),
+/// Stores the awaiting task's waker and goes on without suspending.
+class TakeWaker {
+public:
+    explicit TakeWaker(weft::Waker& out) : out_(out) {}
+    bool await_ready() const noexcept { return false; }
+    template <weft::detail::HasTaskContext P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+        out_ = h.promise().context->waker();
+        return false;
+    }
+    void await_resume() const noexcept {}
+
+private:
+    weft::Waker& out_;
+};
+
+/// Counts the destruction of the one instance that was not moved from.
+struct OutputProbe {
+    explicit OutputProbe(std::atomic<int>& destroyed) : destroyed_(&destroyed) {}
+    OutputProbe(OutputProbe&& other) noexcept : destroyed_(std::exchange(other.destroyed_, nullptr)) {}
+    OutputProbe& operator=(OutputProbe&&) = delete;
+    ~OutputProbe() {
+        if (destroyed_) destroyed_->fetch_add(1);
+    }
+    std::atomic<int>* destroyed_;
+};
+
+TEST_P(TaskWake, AWakerWokenByValueAfterItsTaskIsGoneFreesTheTask) {
+    // A detached task keeps its output in its cell until the last reference goes: here the
+    // waker's, dropped by waking a completed task by value.
+    auto rt = make_runtime(GetParam());
+    std::atomic<int> destroyed{0};
+    std::atomic<bool> done{false};
+    weft::Waker kept;
+    auto task = [&]() -> weft::Task<OutputProbe> {
+        co_await TakeWaker(kept);
+        done.store(true);
+        co_return OutputProbe(destroyed);
+    };
+    auto root = [&]() -> weft::Task<> {
+        weft::spawn(task()).detach();
+        while (!done.load() || rt.metrics().live_tasks != 0) co_await weft::yield_now();
+    };
+    rt.block_on(root());
+    EXPECT_EQ(destroyed.load(), 0) << "the waker still holds the cell";
+    kept.wake_and_reset();
+    EXPECT_EQ(destroyed.load(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Runtimes, TaskWake, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "MultiThread" : "CurrentThread"; });
 
 }  // namespace
