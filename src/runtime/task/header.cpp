@@ -129,9 +129,19 @@ void TaskHeader::wake_by_val() noexcept {
             if (state_.compare_exchange_weak(s, (s | NOTIFIED) - REF_ONE, std::memory_order_acq_rel)) return;
             continue;
         }
-        // Idle: the waker's reference becomes the run queue's.
-        if (state_.compare_exchange_weak(s, s | NOTIFIED, std::memory_order_acq_rel)) {
+        // Idle. On a thread that runs this task's scheduler, the waker's reference becomes the
+        // run queue's. Anywhere else the queue gets a reference of its own and the waker's is
+        // dropped after `schedule` returns: once the task is queued it may run, complete and
+        // free its cell, and the cell's reference was all that kept the scheduler alive while
+        // `schedule` still touches it (the remote count, the unpark, the parked workers).
+        if (ref_reserve.owner == scheduler_) {
+            if (state_.compare_exchange_weak(s, s | NOTIFIED, std::memory_order_acq_rel)) {
+                scheduler_->schedule(this);
+                return;
+            }
+        } else if (state_.compare_exchange_weak(s, (s | NOTIFIED) + REF_ONE, std::memory_order_acq_rel)) {
             scheduler_->schedule(this);
+            release();
             return;
         }
     }

@@ -1,11 +1,12 @@
 // Two wake paths that skip atomic operations: a task that wakes itself during its own poll (the
 // wake is recorded on the thread and folded into the end of the poll), and a waker woken by
-// value (its reference becomes the run queue's). Each must requeue the task like any other wake,
-// and a wake of that task from anywhere else must take the usual path.
+// value (its reference becomes the run queue's, on the scheduler's own threads). Each must
+// requeue the task like any other wake, and a wake from anywhere else must take the usual path.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <weft/weft.hpp>
 
 namespace {
@@ -84,6 +85,8 @@ TEST_P(TaskWake, ATaskThatWakesItselfInItsPollIsPolledAgainOncePerSuspension) {
     };
     EXPECT_EQ(rt.block_on(root()), 4);
     EXPECT_EQ(rt.metrics().live_tasks, 0u);
+    // The first poll and one per suspension, however many wakes each suspension took.
+    EXPECT_EQ(rt.metrics().polls, 5u);
 }
 
 TEST_P(TaskWake, AWakeFromOutsideAnyTaskAfterThePollIsNotLost) {
@@ -153,21 +156,24 @@ struct OutputProbe {
 
 TEST_P(TaskWake, AWakerWokenByValueAfterItsTaskIsGoneFreesTheTask) {
     // A detached task keeps its output in its cell until the last reference goes: here the
-    // waker's, dropped by waking a completed task by value.
-    auto rt = make_runtime(GetParam());
+    // waker's, dropped by waking a completed task by value. The runtime goes first, so that no
+    // worker still holds the owned set's reference when the waker is woken.
     std::atomic<int> destroyed{0};
-    std::atomic<bool> done{false};
     weft::Waker kept;
-    auto task = [&]() -> weft::Task<OutputProbe> {
-        co_await TakeWaker(kept);
-        done.store(true);
-        co_return OutputProbe(destroyed);
-    };
-    auto root = [&]() -> weft::Task<> {
-        weft::spawn(task()).detach();
-        while (!done.load() || rt.metrics().live_tasks != 0) co_await weft::yield_now();
-    };
-    rt.block_on(root());
+    {
+        auto rt = make_runtime(GetParam());
+        std::atomic<bool> done{false};
+        auto task = [&]() -> weft::Task<OutputProbe> {
+            co_await TakeWaker(kept);
+            done.store(true);
+            co_return OutputProbe(destroyed);
+        };
+        auto root = [&]() -> weft::Task<> {
+            weft::spawn(task()).detach();
+            while (!done.load() || rt.metrics().live_tasks != 0) co_await weft::yield_now();
+        };
+        rt.block_on(root());
+    }
     EXPECT_EQ(destroyed.load(), 0) << "the waker still holds the cell";
     kept.wake_and_reset();
     EXPECT_EQ(destroyed.load(), 1);
@@ -175,5 +181,44 @@ TEST_P(TaskWake, AWakerWokenByValueAfterItsTaskIsGoneFreesTheTask) {
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, TaskWake, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "MultiThread" : "CurrentThread"; });
+
+/// A scheduler whose worker picks a woken task at once: `schedule` runs it on another thread
+/// before returning, and notes whether that destroyed the scheduler under `schedule`'s feet.
+class RunsAtOnceScheduler final : public weft::detail::Scheduler {
+public:
+    void bind(weft::detail::TaskHeader*) override {}
+    void schedule(weft::detail::TaskHeader* task) noexcept override {
+        std::thread([task] { task->run(); }).join();
+        if (destroyed.load() != 0) destroyed_while_scheduling = true;
+    }
+    void release(weft::detail::TaskHeader* task) noexcept override { task->release(); }
+
+    std::atomic<int> destroyed{0};
+    bool destroyed_while_scheduling = false;
+
+private:
+    void destroy() noexcept override { destroyed.fetch_add(1); }
+};
+
+TEST(TaskWakeByValue, OffTheSchedulersThreadsTheWakersReferenceOutlivesSchedule) {
+    // A plain thread (here the test's) wakes a detached task by value after the runtime let go
+    // of its scheduler: the task's cell holds the last reference. A real `schedule` still
+    // touches the scheduler after publishing the task (the remote count, the unpark), so the
+    // task must not be able to complete and free its cell before `schedule` returns.
+    RunsAtOnceScheduler scheduler;
+    std::atomic<bool> flag{false}, stored{false};
+    weft::Waker parked;
+    auto waiter = [&]() -> weft::Task<> { co_await WaitForFlag(flag, parked, stored); };
+    auto* cell =
+        new weft::detail::TaskCell<void>(waiter(), &scheduler, "waiter", std::source_location::current());
+    cell->release();  // the JoinHandle's reference: detached
+    cell->run();      // the first poll parks on the flag and gives back the queue's reference
+    ASSERT_TRUE(stored.load());
+    scheduler.release_scheduler_ref();  // the runtime's
+    flag.store(true);
+    parked.wake_and_reset();
+    EXPECT_FALSE(scheduler.destroyed_while_scheduling) << "the cell was freed inside schedule";
+    EXPECT_EQ(scheduler.destroyed.load(), 1) << "the last reference went after schedule";
+}
 
 }  // namespace

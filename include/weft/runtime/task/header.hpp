@@ -21,6 +21,9 @@
 //
 //   from                 event                 to                          side effect
 //   idle                 wake / abort          NOTIFIED (+ref)             schedule
+//                        (a wake by value on a thread running the task's scheduler gives the
+//                        waker's reference to the queue instead; elsewhere it drops it after
+//                        `schedule`, which the reference keeps safe)
 //   RUNNING              wake / abort          RUNNING|NOTIFIED            none: rescheduled after poll
 //                        (a wake from its own poll only sets a thread-local flag: the CAS that
 //                        ends the poll sets NOTIFIED)
