@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <mutex>
@@ -15,20 +17,30 @@ namespace weft::detail {
 namespace {
 
 constexpr std::size_t kSpans = BlockArena::kSegmentBytes / BlockArena::kSpanBytes;
+constexpr std::size_t kMinStride = 32;
+constexpr std::size_t kFreeWords = BlockArena::kSpanBytes / kMinStride / 64;
 constexpr std::size_t kMaxClasses = 64;
 constexpr unsigned kAddressBits = 48;  // user space on x86-64 and arm64 without 5-level paging
 constexpr std::size_t kSegmentShift = 21;
 static_assert(BlockArena::kSegmentBytes == std::size_t{1} << kSegmentShift);
 
+// Blocks given back are marked in the span's bitmap rather than linked through their first
+// bytes: handing them out again then reads only the span's header, not one cold block after
+// another (a chain of dependent cache misses, a tenth of a timer storm on its second run), and
+// hands them out in address order.
 struct Span {
-    FreeBlock* free = nullptr;  // blocks given back, ready to hand out again
-    std::uint32_t stride = 0;   // block size; 0 while the span serves no class
+    std::uint64_t free[kFreeWords] = {};  // bit i: block i was given back and not taken since
+    std::uint32_t stride = 0;             // block size; 0 while the span serves no class
     std::uint32_t cls = 0;
-    std::uint32_t live = 0;      // blocks handed out and not given back
-    std::uint32_t next_off = 0;  // offset of the next block never handed out yet
-    Span* prev = nullptr;        // in its class's list of spans with room
+    std::uint32_t live = 0;       // blocks handed out and not given back
+    std::uint32_t carved = 0;     // blocks handed out at least once: the bitmap's extent
+    std::uint32_t next_off = 0;   // offset of the next block never handed out yet
+    std::uint32_t scan_from = 0;  // no free bit in the words before this one
+    Span* prev = nullptr;         // in its class's list of spans with room
     Span* next = nullptr;
     bool listed = false;
+
+    bool has_freed() const noexcept { return carved != live; }
 };
 
 struct Segment {
@@ -162,7 +174,8 @@ Span* new_span(State& s, std::size_t cls, std::uint32_t stride) noexcept {
     span.stride = stride;
     span.cls = static_cast<std::uint32_t>(cls);
     span.live = 0;
-    span.free = nullptr;
+    span.carved = 0;
+    span.scan_from = 0;
     span.next_off = span_begin(index);
     if (++seg->spans_in_use == kSpans) list_remove(s.with_free_span, seg);
     list_push(s.with_room[cls], &span);
@@ -173,8 +186,10 @@ Span* new_span(State& s, std::size_t cls, std::uint32_t stride) noexcept {
 /// spare or unmapped.
 void retire_span(State& s, Segment* seg, Span& span) noexcept {
     if (span.listed) list_remove(s.with_room[span.cls], &span);
+    // Every carved block is free: clear their bits for the span's next class.
+    const std::uint32_t words = (span.carved + 63) / 64;
+    for (std::uint32_t w = span.scan_from; w < words; ++w) span.free[w] = 0;
     span.stride = 0;
-    span.free = nullptr;
     if (seg->spans_in_use-- == kSpans) list_push(s.with_free_span, seg);
     if (seg->spans_in_use != 0) return;
     list_remove(s.with_free_span, seg);
@@ -189,7 +204,7 @@ void retire_span(State& s, Segment* seg, Span& span) noexcept {
 
 FreeBlock* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size_t n,
                             std::size_t& got) noexcept {
-    assert(size_class < kMaxClasses && bytes % 16 == 0 && bytes <= kSpanBytes / 4);
+    assert(size_class < kMaxClasses && bytes % 16 == 0 && bytes >= kMinStride && bytes <= kSpanBytes / 4);
     State& s = state();
     const auto stride = static_cast<std::uint32_t>(bytes);
     FreeBlock* chain = nullptr;
@@ -203,22 +218,34 @@ FreeBlock* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size
         Segment* seg =
             reinterpret_cast<Segment*>(reinterpret_cast<std::uintptr_t>(span) & ~(kSegmentBytes - 1));
         const std::size_t index = static_cast<std::size_t>(span - seg->spans);
-        while (got < n) {
-            FreeBlock* b = span->free;
-            if (b) {
-                span->free = b->next;
-            } else if (span->next_off + stride <= kSpanBytes) {
-                b = reinterpret_cast<FreeBlock*>(span_base(seg, index) + span->next_off);
-                span->next_off += stride;
-            } else {
-                break;
+        char* const blocks = span_base(seg, index) + span_begin(index);
+        // Blocks given back first: their pages are faulted in already.
+        for (std::uint32_t w = span->scan_from; got < n && span->has_freed(); ++w) {
+            assert(w < kFreeWords);
+            std::uint64_t bits = span->free[w];
+            while (bits != 0 && got < n) {
+                const auto i = static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits));
+                bits &= bits - 1;
+                auto* b = reinterpret_cast<FreeBlock*>(blocks + std::size_t{i} * stride);
+                b->next = chain;
+                chain = b;
+                ++span->live;
+                ++got;
             }
+            span->free[w] = bits;
+            span->scan_from = bits != 0 ? w : w + 1;
+        }
+        while (got < n && span->next_off + stride <= kSpanBytes) {
+            auto* b = reinterpret_cast<FreeBlock*>(span_base(seg, index) + span->next_off);
+            span->next_off += stride;
             b->next = chain;
             chain = b;
             ++span->live;
+            ++span->carved;
             ++got;
         }
-        if (!span->free && span->next_off + stride > kSpanBytes) list_remove(s.with_room[size_class], span);
+        if (!span->has_freed() && span->next_off + stride > kSpanBytes)
+            list_remove(s.with_room[size_class], span);
     }
     return chain;
 }
@@ -234,12 +261,16 @@ void BlockArena::give(FreeBlock* chain) noexcept {
             (reinterpret_cast<std::uintptr_t>(b) - reinterpret_cast<std::uintptr_t>(seg)) / kSpanBytes;
         Span& span = seg->spans[index];
         assert(span.stride != 0 && span.live != 0);
+        const auto offset = static_cast<std::uint32_t>(reinterpret_cast<char*>(b) - span_base(seg, index) -
+                                                       span_begin(index));
+        const std::uint32_t i = offset / span.stride;
+        assert(offset % span.stride == 0 && i < span.carved);
+        span.free[i / 64] |= std::uint64_t{1} << (i % 64);
+        span.scan_from = std::min(span.scan_from, i / 64);
         if (--span.live == 0) {
-            retire_span(s, seg, span);  // its free list goes with it: every block is free
-        } else {
-            b->next = span.free;
-            span.free = b;
-            if (!span.listed) list_push(s.with_room[span.cls], &span);
+            retire_span(s, seg, span);  // every block is free: the span serves no class now
+        } else if (!span.listed) {
+            list_push(s.with_room[span.cls], &span);
         }
         b = next;
     }

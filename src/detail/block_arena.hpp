@@ -29,7 +29,7 @@ public:
     static constexpr std::size_t kSegmentBytes = std::size_t{2} << 20;
     static constexpr std::size_t kSpanBytes = std::size_t{64} << 10;
 
-    /// Up to `n` blocks of `bytes` (a multiple of 16, at most a quarter span), 16-byte aligned,
+    /// Up to `n` blocks of `bytes` (a multiple of 16, at least 32, at most a quarter span), 16-byte aligned,
     /// linked into a null-terminated chain; `got` says how many (0
     /// when no memory could be mapped). Blocks of one `size_class` must always have one size.
     static FreeBlock* take(std::size_t size_class, std::size_t bytes, std::size_t n,

@@ -74,6 +74,38 @@ TEST(BlockArena, GivenBlocksAreHandedOutAgain) {
     give(second);
 }
 
+TEST(BlockArena, BlocksGivenBackInAnyOrderComeBackInAddressOrder) {
+    auto blocks = take(kClassA, 112, 200);
+    std::sort(blocks.begin(), blocks.end());
+    // Keep every tenth so the span stays in use; give the rest back shuffled.
+    std::vector<void*> kept, given;
+    for (std::size_t i = 0; i < blocks.size(); ++i) (i % 10 == 0 ? kept : given).push_back(blocks[i]);
+    std::vector<void*> shuffled = given;
+    std::reverse(shuffled.begin(), shuffled.begin() + 60);
+    std::rotate(shuffled.begin(), shuffled.begin() + 25, shuffled.end());
+    give(shuffled);
+    auto again = take(kClassA, 112, given.size());
+    // `take` asks for 32 at a time, and a chain is built by prepending: within each call the
+    // lowest address was taken first and ends up last.
+    for (std::size_t i = 0; i < again.size(); i += 32)
+        std::reverse(again.begin() + i, again.begin() + std::min(i + 32, again.size()));
+    EXPECT_EQ(again, given);
+    give(again);
+    give(kept);
+}
+
+TEST(BlockArena, ASpanFreedByOneClassServesAnotherWithNoStaleBlocks) {
+    // One span's worth and a little more, given back entirely: the spans retire and the next
+    // class carves them afresh at its own stride.
+    auto wide = take(kClassA, 4096, 20);
+    give(wide);
+    auto narrow = take(kClassB, 32, 3'000);
+    std::set<void*> distinct(narrow.begin(), narrow.end());
+    EXPECT_EQ(distinct.size(), narrow.size());
+    for (void* p : narrow) std::memset(p, 0xcd, 32);
+    give(narrow);
+}
+
 TEST(BlockArena, MemoryGoesBackOnceEveryBlockIsGiven) {
     const std::size_t before = BlockArena::mapped_bytes();
     // 40 MiB of blocks: twenty segments, in two classes interleaved.
