@@ -78,6 +78,26 @@ void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker
     if (unpark && unpark_) unpark_();
 }
 
+void TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
+    Waker due_now;  // woken after the lock
+    bool unpark = false;
+    {
+        std::lock_guard lock(mutex_);
+        wheel_.remove(entry);
+        entry.when = deadline_tick(deadline);
+        if (entry.when <= wheel_.elapsed() || deadline <= now()) {
+            due_now = std::move(entry.waker);
+            entry.fired.store(true, std::memory_order_release);
+        } else {
+            entry.fired.store(false, std::memory_order_relaxed);
+            wheel_.insert(entry);
+            unpark = entry.when < parked_until_;
+        }
+    }
+    due_now.wake_and_reset();
+    if (unpark && unpark_) unpark_();
+}
+
 void TimeDriver::deregister_timer(TimerEntry& entry) noexcept {
     // A fired entry is out of the wheel and its waker taken: `fired` is the last thing `process`
     // (or `register_timer`) writes to it, under the lock, so there is nothing left to undo.
@@ -139,6 +159,10 @@ Instant driver_now(TimeDriver& driver) noexcept { return driver.now(); }
 
 void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker, Due due) noexcept {
     driver.register_timer(entry, deadline, std::move(waker), due);
+}
+
+void reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept {
+    driver.reset_timer(entry, deadline);
 }
 
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept { driver.deregister_timer(entry); }

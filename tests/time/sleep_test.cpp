@@ -91,6 +91,43 @@ TEST(Sleep, DestroyedSleepRemovesItsTimer) {
     EXPECT_EQ(rt.metrics().active_timers, 0u);
 }
 
+TEST(Sleep, ResetWakesATaskAlreadyWaitingAtTheNewDeadline) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        wt::Sleep shared = wt::sleep(1h);
+        auto waiter = [](wt::Sleep* s, wt::Instant from) -> weft::Task<wt::Duration> {
+            co_await *s;
+            co_return wt::now() - from;
+        };
+        auto h = weft::spawn_local(waiter(&shared, start));
+        co_await weft::yield_now();  // the waiter registers the timer with its waker
+        shared.reset(start + 10ms);
+        // Had the reset dropped the waiter's waker, the timeout (at 1 s, before the hour) would end
+        // the wait instead.
+        auto r = co_await wt::timeout(1s, std::move(h));
+        co_return r ? r->value() : wt::Duration::max();
+    };
+    auto slept = rt.block_on(t());
+    EXPECT_GE(slept, 10ms);
+    EXPECT_LT(slept, 12ms);
+}
+
+TEST(Sleep, ResetToAPassedDeadlineWakesTheWaitingTaskAtOnce) {
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<wt::Duration> {
+        auto start = wt::now();
+        wt::Sleep shared = wt::sleep(1h);
+        auto waiter = [](wt::Sleep* s) -> weft::Task<> { co_await *s; };
+        auto h = weft::spawn_local(waiter(&shared));
+        co_await weft::yield_now();
+        shared.reset(start - 1s);
+        auto r = co_await wt::timeout(1s, std::move(h));
+        co_return r ? wt::now() - start : wt::Duration::max();
+    };
+    EXPECT_EQ(rt.block_on(t()), 0ms) << "paused time did not move: the waiter woke at once";
+}
+
 TEST(Interval, TicksAtTheRequestedPeriod) {
     auto rt = paused_runtime();
     auto t = []() -> weft::Task<std::vector<wt::Duration>> {

@@ -32,7 +32,7 @@ public:
     /// Moves the deadline; a task awaiting this sleep will be woken at the new one.
     void reset(Instant deadline) noexcept {
         deadline_ = deadline;
-        if (registered_) detail::register_timer(*driver_, entry_, deadline_, {});
+        if (registered_) detail::reset_timer(*driver_, entry_, deadline_);
     }
 
     bool await_ready() const noexcept { return is_elapsed(); }

@@ -20,6 +20,9 @@ enum class Due {
 /// With `Due::not_yet` the driver skips its clock read (the caller's `await_ready` made one).
 void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker,
                     Due due = Due::maybe) noexcept;
+/// Moves a registered `entry` to `deadline`, keeping its waker: a task already waiting is woken
+/// at the new deadline, or at once when that has passed.
+void reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept;
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept;
 
 }  // namespace weft::time::detail
