@@ -78,9 +78,10 @@ void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker
     if (unpark && unpark_) unpark_();
 }
 
-void TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
+bool TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
     Waker due_now;  // woken after the lock
     bool unpark = false;
+    bool without_waker = false;
     {
         std::lock_guard lock(mutex_);
         wheel_.remove(entry);
@@ -92,15 +93,17 @@ void TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
             entry.fired.store(false, std::memory_order_relaxed);
             wheel_.insert(entry);
             unpark = entry.when < parked_until_;
+            without_waker = !entry.waker;
         }
     }
     due_now.wake_and_reset();
     if (unpark && unpark_) unpark_();
+    return without_waker;
 }
 
 void TimeDriver::deregister_timer(TimerEntry& entry) noexcept {
-    // A fired entry is out of the wheel and its waker taken: `fired` is the last thing `process`
-    // (or `register_timer`) writes to it, under the lock, so there is nothing left to undo.
+    // A fired entry is out of the wheel and its waker taken, and only its owner (this thread)
+    // puts it back, with `register_timer` or `reset_timer`: nothing is left to undo.
     if (entry.fired.load(std::memory_order_acquire)) return;
     Waker dropped;  // released after the lock
     std::lock_guard lock(mutex_);
@@ -161,8 +164,8 @@ void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Wak
     driver.register_timer(entry, deadline, std::move(waker), due);
 }
 
-void reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept {
-    driver.reset_timer(entry, deadline);
+bool reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept {
+    return driver.reset_timer(entry, deadline);
 }
 
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept { driver.deregister_timer(entry); }

@@ -34,7 +34,7 @@ public:
     bool paused() const noexcept { return paused_.load(std::memory_order_acquire); }
 
     void register_timer(TimerEntry& entry, Instant deadline, Waker waker, Due due) noexcept;
-    void reset_timer(TimerEntry& entry, Instant deadline) noexcept;
+    bool reset_timer(TimerEntry& entry, Instant deadline) noexcept;
     void deregister_timer(TimerEntry& entry) noexcept;
 
     /// Fires every timer due now; returns how many fired.

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <utility>
 #include <vector>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
@@ -126,6 +127,53 @@ TEST(Sleep, ResetToAPassedDeadlineWakesTheWaitingTaskAtOnce) {
         co_return r ? wt::now() - start : wt::Duration::max();
     };
     EXPECT_EQ(rt.block_on(t()), 0ms) << "paused time did not move: the waiter woke at once";
+}
+
+TEST(Sleep, ResetAfterItFiredButBeforeTheWaiterRanStillWakesTheWaiter) {
+    // The timer fires (its waker taken and the waiter scheduled); before the waiter runs, the
+    // sleep is reset to a later deadline. The waiter then finds it not fired, and must still be
+    // woken at the new deadline.
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<std::pair<bool, wt::Duration>> {
+        auto start = wt::now();
+        wt::Sleep shared = wt::sleep_until(start + 10ms);
+        bool woke = false;
+        auto waiter = [](wt::Sleep* s, bool* woke) -> weft::Task<> {
+            co_await *s;
+            *woke = true;
+        };
+        auto h = weft::spawn_local(waiter(&shared, &woke));
+        co_await weft::yield_now();  // the waiter registers the timer
+        // Registered after the waiter's, so this sleep is woken first at the same tick.
+        co_await wt::sleep_until(start + 10ms);
+        bool waiter_still_pending = !woke;
+        shared.reset(start + 20ms);
+        auto r = co_await wt::timeout(1s, std::move(h));
+        co_return std::pair{waiter_still_pending, r ? wt::now() - start : wt::Duration::max()};
+    };
+    auto [precondition, slept] = rt.block_on(t());
+    ASSERT_TRUE(precondition) << "the waiter ran before the reset: the test no longer tests the race";
+    EXPECT_GE(slept, 20ms);
+    EXPECT_LT(slept, 22ms);
+}
+
+TEST(Sleep, AFiredSleepResetToLaterAndDroppedLeavesNoTimer) {
+    // Reset after it fired puts the entry back in the wheel (without a waker); dropping the sleep
+    // must take it out again.
+    auto rt = paused_runtime();
+    auto t = [&]() -> weft::Task<std::pair<std::size_t, std::size_t>> {
+        std::size_t rearmed = 0;
+        {
+            wt::Sleep s = wt::sleep(5ms);
+            co_await s;
+            s.reset(wt::now() + 1h);
+            rearmed = rt.metrics().active_timers;
+        }
+        co_return std::pair{rearmed, rt.metrics().active_timers};
+    };
+    auto [rearmed, after] = rt.block_on(t());
+    EXPECT_EQ(rearmed, 1u);
+    EXPECT_EQ(after, 0u);
 }
 
 TEST(Interval, TicksAtTheRequestedPeriod) {

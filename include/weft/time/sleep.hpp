@@ -32,7 +32,7 @@ public:
     /// Moves the deadline; a task awaiting this sleep will be woken at the new one.
     void reset(Instant deadline) noexcept {
         deadline_ = deadline;
-        if (registered_) detail::reset_timer(*driver_, entry_, deadline_);
+        if (registered_) rearm_ = detail::reset_timer(*driver_, entry_, deadline_);
     }
 
     bool await_ready() const noexcept { return is_elapsed(); }
@@ -40,16 +40,27 @@ public:
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
         registered_ = true;
-        detail::register_timer(*driver_, entry_, deadline_, h.promise().context->waker(),
-                               detail::Due::not_yet);
+        rearm_ = false;
+        context_ = h.promise().context;
+        detail::register_timer(*driver_, entry_, deadline_, context_->waker(), detail::Due::not_yet);
         if (fired()) return false;
         continuation = h;
-        h.promise().context->pending = this;
+        context_->pending = this;
         return true;
     }
     void await_resume() const noexcept {}
 
-    bool ready() noexcept override { return fired(); }
+    bool ready() noexcept override {
+        if (fired()) return true;
+        // Fired (its wake already on the way here) and then reset to a later deadline: the
+        // timer is back in the wheel without a waker, so give it this task's again.
+        if (rearm_) {
+            rearm_ = false;
+            detail::register_timer(*driver_, entry_, deadline_, context_->waker());
+            return fired();
+        }
+        return false;
+    }
     const char* describe() const noexcept override { return "sleep"; }
     void describe_detail(std::string& out) const override {
         auto left =
@@ -65,7 +76,9 @@ private:
     detail::TimeDriver* driver_;
     Instant deadline_;
     detail::TimerEntry entry_;
+    weft::detail::TaskContext* context_ = nullptr;  ///< of the task suspended on it, if any
     bool registered_ = false;
+    bool rearm_ = false;  ///< back in the wheel without a waker (see `ready`)
 };
 
 /// A `Sleep` that completes `d` from now (on the runtime's clock, which may be paused).

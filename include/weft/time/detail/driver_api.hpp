@@ -21,8 +21,10 @@ enum class Due {
 void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker,
                     Due due = Due::maybe) noexcept;
 /// Moves a registered `entry` to `deadline`, keeping its waker: a task already waiting is woken
-/// at the new deadline, or at once when that has passed.
-void reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept;
+/// at the new deadline, or at once when that has passed. Returns true when the entry is back in
+/// the wheel without a waker (it had fired, which hands its waker out): whoever waits on it must
+/// register one again.
+bool reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept;
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept;
 
 }  // namespace weft::time::detail

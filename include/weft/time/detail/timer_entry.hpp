@@ -11,7 +11,7 @@ namespace weft::time::detail {
 /// Owned by its awaiter, linked into the wheel while registered. The awaiter's destructor
 /// deregisters it, so a cancelled sleep leaves nothing behind in the wheel. Every field but
 /// `fired` is guarded by the driver's lock; `fired` is also read by the awaiting task, and
-/// once it is set (the last write the driver makes) the driver holds nothing of the entry.
+/// once it is set the driver holds nothing of the entry until its owner registers or resets it.
 struct TimerEntry {
     std::uint64_t when = 0;  ///< deadline, in wheel ticks (milliseconds)
     Waker waker;             ///< woken when the deadline passes
