@@ -27,7 +27,7 @@ static_assert(BlockArena::kSegmentBytes == std::size_t{1} << kSegmentShift);
 // Blocks given back are marked in the span's bitmap rather than linked through their first
 // bytes: handing them out again then reads only the span's header, not one cold block after
 // another (a chain of dependent cache misses, a tenth of a timer storm on its second run), and
-// hands them out in address order.
+// picks them in address order (a batch's chain links them highest first).
 struct Span {
     std::uint64_t free[kFreeWords] = {};  // bit i: block i was given back and not taken since
     std::uint32_t stride = 0;             // block size; 0 while the span serves no class
@@ -220,8 +220,7 @@ FreeBlock* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size
         const std::size_t index = static_cast<std::size_t>(span - seg->spans);
         char* const blocks = span_base(seg, index) + span_begin(index);
         // Blocks given back first: their pages are faulted in already.
-        for (std::uint32_t w = span->scan_from; got < n && span->has_freed(); ++w) {
-            assert(w < kFreeWords);
+        for (std::uint32_t w = span->scan_from; got < n && w < kFreeWords && span->has_freed(); ++w) {
             std::uint64_t bits = span->free[w];
             while (bits != 0 && got < n) {
                 const auto i = static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits));
@@ -264,8 +263,10 @@ void BlockArena::give(FreeBlock* chain) noexcept {
         const auto offset = static_cast<std::uint32_t>(reinterpret_cast<char*>(b) - span_base(seg, index) -
                                                        span_begin(index));
         const std::uint32_t i = offset / span.stride;
+        const std::uint64_t bit = std::uint64_t{1} << (i % 64);
         assert(offset % span.stride == 0 && i < span.carved);
-        span.free[i / 64] |= std::uint64_t{1} << (i % 64);
+        assert(!(span.free[i / 64] & bit) && "a block given back twice");
+        span.free[i / 64] |= bit;
         span.scan_from = std::min(span.scan_from, i / 64);
         if (--span.live == 0) {
             retire_span(s, seg, span);  // every block is free: the span serves no class now
