@@ -64,6 +64,7 @@ void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker
         wheel_.remove(entry);
         entry.when = deadline_tick(deadline);
         std::swap(entry.waker, waker);  // the old one is dropped after the lock
+        entry.without_waker.store(false, std::memory_order_relaxed);
         // A deadline between the wheel's last tick and now would otherwise wait for the next
         // tick boundary (forever, with paused time and a busy runtime).
         if (entry.when <= wheel_.elapsed() || (due == Due::maybe && deadline <= now())) {
@@ -78,32 +79,43 @@ void TimeDriver::register_timer(TimerEntry& entry, Instant deadline, Waker waker
     if (unpark && unpark_) unpark_();
 }
 
-bool TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
+void TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
     Waker due_now;  // woken after the lock
     bool unpark = false;
-    bool without_waker = false;
     {
         std::lock_guard lock(mutex_);
         wheel_.remove(entry);
         entry.when = deadline_tick(deadline);
         if (entry.when <= wheel_.elapsed() || deadline <= now()) {
             due_now = std::move(entry.waker);
+            entry.without_waker.store(false, std::memory_order_relaxed);
             entry.fired.store(true, std::memory_order_release);
         } else {
-            entry.fired.store(false, std::memory_order_relaxed);
+            // Published by the release below: a waiter woken by the fire that sees `fired`
+            // cleared also sees it must give its waker again.
+            entry.without_waker.store(!entry.waker, std::memory_order_relaxed);
+            entry.fired.store(false, std::memory_order_release);
             wheel_.insert(entry);
             unpark = entry.when < parked_until_;
-            without_waker = !entry.waker;
         }
     }
     due_now.wake_and_reset();
     if (unpark && unpark_) unpark_();
-    return without_waker;
+}
+
+bool TimeDriver::give_waker(TimerEntry& entry, Waker waker) noexcept {
+    std::lock_guard lock(mutex_);
+    if (entry.fired.load(std::memory_order_relaxed)) return true;  // `waker` is dropped after
+    if (entry.without_waker.load(std::memory_order_relaxed)) {
+        entry.waker = std::move(waker);
+        entry.without_waker.store(false, std::memory_order_relaxed);
+    }
+    return false;
 }
 
 void TimeDriver::deregister_timer(TimerEntry& entry) noexcept {
-    // A fired entry is out of the wheel and its waker taken, and only its owner (this thread)
-    // puts it back, with `register_timer` or `reset_timer`: nothing is left to undo.
+    // A fired entry is out of the wheel and its waker taken, and only `register_timer` or
+    // `reset_timer` put it back, which must not race with dropping its sleep: nothing to undo.
     if (entry.fired.load(std::memory_order_acquire)) return;
     Waker dropped;  // released after the lock
     std::lock_guard lock(mutex_);
@@ -164,8 +176,12 @@ void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Wak
     driver.register_timer(entry, deadline, std::move(waker), due);
 }
 
-bool reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept {
-    return driver.reset_timer(entry, deadline);
+void reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept {
+    driver.reset_timer(entry, deadline);
+}
+
+bool give_waker(TimeDriver& driver, TimerEntry& entry, Waker waker) noexcept {
+    return driver.give_waker(entry, std::move(waker));
 }
 
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept { driver.deregister_timer(entry); }

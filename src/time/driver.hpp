@@ -34,7 +34,8 @@ public:
     bool paused() const noexcept { return paused_.load(std::memory_order_acquire); }
 
     void register_timer(TimerEntry& entry, Instant deadline, Waker waker, Due due) noexcept;
-    bool reset_timer(TimerEntry& entry, Instant deadline) noexcept;
+    void reset_timer(TimerEntry& entry, Instant deadline) noexcept;
+    bool give_waker(TimerEntry& entry, Waker waker) noexcept;
     void deregister_timer(TimerEntry& entry) noexcept;
 
     /// Fires every timer due now; returns how many fired.

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <utility>
 #include <vector>
 #include <weft/runtime/runtime.hpp>
@@ -174,6 +175,35 @@ TEST(Sleep, AFiredSleepResetToLaterAndDroppedLeavesNoTimer) {
     auto [rearmed, after] = rt.block_on(t());
     EXPECT_EQ(rearmed, 1u);
     EXPECT_EQ(after, 0u);
+}
+
+TEST(Sleep, ResetFromAnotherWorkerAsTheTimerFiresNeverStrandsTheWaiter) {
+    // The race above on two workers: the timer fires, the waiter is polled on one worker while
+    // another task resets the sleep on the other. Whatever the interleaving, the waiter ends.
+    auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
+    auto round = [&]() -> weft::Task<bool> {
+        auto shared = std::make_shared<wt::Sleep>(wt::sleep(3ms));
+        const wt::Instant fires = shared->deadline();
+        auto waiter = [](std::shared_ptr<wt::Sleep> s) -> weft::Task<> {
+            wt::Sleep* sleep = s.get();  // GCC 12 tries to copy an awaited `*s`
+            co_await *sleep;
+        };
+        auto h = weft::spawn(waiter(shared));
+        // The waiter has registered (under the driver's lock) once the wheel holds its timer; a
+        // reset before that would race with its first await, which Sleep does not allow. (A
+        // waiter that starts late finds the deadline passed and finishes without registering.)
+        while (rt.metrics().active_timers == 0 && !h.is_finished()) co_await weft::yield_now();
+        co_await wt::sleep_until(fires);
+        shared->reset(wt::now() + 1ms);
+        auto r = co_await wt::timeout(5s, std::move(h));
+        co_return r.has_value();
+    };
+    auto t = [&]() -> weft::Task<int> {
+        int stranded = 0;
+        for (int i = 0; i < 100; ++i) stranded += co_await round() ? 0 : 1;
+        co_return stranded;
+    };
+    EXPECT_EQ(rt.block_on(t()), 0);
 }
 
 TEST(Interval, TicksAtTheRequestedPeriod) {

@@ -29,10 +29,11 @@ public:
 
     Instant deadline() const noexcept { return deadline_; }
     bool is_elapsed() const noexcept { return fired() || detail::driver_now(*driver_) >= deadline_; }
-    /// Moves the deadline; a task awaiting this sleep will be woken at the new one.
+    /// Moves the deadline; a task awaiting this sleep will be woken at the new one. Another
+    /// task of the same runtime may call it while one task awaits the sleep.
     void reset(Instant deadline) noexcept {
         deadline_ = deadline;
-        if (registered_) rearm_ = detail::reset_timer(*driver_, entry_, deadline_);
+        if (registered_) detail::reset_timer(*driver_, entry_, deadline_);
     }
 
     bool await_ready() const noexcept { return is_elapsed(); }
@@ -40,7 +41,6 @@ public:
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
         registered_ = true;
-        rearm_ = false;
         context_ = h.promise().context;
         detail::register_timer(*driver_, entry_, deadline_, context_->waker(), detail::Due::not_yet);
         if (fired()) return false;
@@ -53,13 +53,10 @@ public:
     bool ready() noexcept override {
         if (fired()) return true;
         // Fired (its wake already on the way here) and then reset to a later deadline: the
-        // timer is back in the wheel without a waker, so give it this task's again.
-        if (rearm_) {
-            rearm_ = false;
-            detail::register_timer(*driver_, entry_, deadline_, context_->waker());
-            return fired();
-        }
-        return false;
+        // timer is back in the wheel without a waker, so give it this task's again. `fired`'s
+        // acquire load above makes the reset's `without_waker` visible.
+        if (!entry_.without_waker.load(std::memory_order_relaxed)) return false;
+        return detail::give_waker(*driver_, entry_, context_->waker());
     }
     const char* describe() const noexcept override { return "sleep"; }
     void describe_detail(std::string& out) const override {
@@ -78,7 +75,6 @@ private:
     detail::TimerEntry entry_;
     weft::detail::TaskContext* context_ = nullptr;  ///< of the task suspended on it, if any
     bool registered_ = false;
-    bool rearm_ = false;  ///< back in the wheel without a waker (see `ready`)
 };
 
 /// A `Sleep` that completes `d` from now (on the runtime's clock, which may be paused).

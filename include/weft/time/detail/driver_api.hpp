@@ -21,10 +21,12 @@ enum class Due {
 void register_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline, Waker waker,
                     Due due = Due::maybe) noexcept;
 /// Moves a registered `entry` to `deadline`, keeping its waker: a task already waiting is woken
-/// at the new deadline, or at once when that has passed. Returns true when the entry is back in
-/// the wheel without a waker (it had fired, which hands its waker out): whoever waits on it must
-/// register one again.
-bool reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept;
+/// at the new deadline, or at once when that has passed. If the entry had fired (which hands its
+/// waker out) it goes back without one and `entry.without_waker` says so.
+void reset_timer(TimeDriver& driver, TimerEntry& entry, Instant deadline) noexcept;
+/// Gives `waker` to an entry left without one by `reset_timer`; returns true if it has fired
+/// meanwhile (and then keeps no waker).
+bool give_waker(TimeDriver& driver, TimerEntry& entry, Waker waker) noexcept;
 void deregister_timer(TimeDriver& driver, TimerEntry& entry) noexcept;
 
 }  // namespace weft::time::detail

@@ -21,6 +21,9 @@ struct TimerEntry {
     std::uint8_t slot = 0;
     bool linked = false;             ///< in a wheel slot
     std::atomic<bool> fired{false};  ///< deadline reached
+    /// In the wheel with no waker: it fired and was reset before its waiter ran. Written under
+    /// the lock before `fired` is cleared (release), so a waiter that reads `fired` false sees it.
+    std::atomic<bool> without_waker{false};
 };
 
 }  // namespace weft::time::detail
