@@ -136,6 +136,9 @@ std::size_t IoDriver::turn(int timeout_ms) {
         do {
             next = (std::uint64_t{ScheduledIo::tick(word) + 1} << 32) | (ScheduledIo::bits(word) | ready);
         } while (!io->readiness.compare_exchange_weak(word, next, std::memory_order_acq_rel));
+        // The task may run between the update above and this: it then consumes the readiness and
+        // registers for its next wait, and the waker taken here is that one. ReadinessAwaiter's
+        // `ready` registers again when such a wake finds nothing ready.
         Waker reader, writer;
         {
             std::lock_guard lock(io->waiters_lock);

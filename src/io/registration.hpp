@@ -28,11 +28,8 @@ public:
     bool await_ready() const noexcept { return is_ready() && weft::detail::coop::poll_proceed(); }
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
-        Waker previous;
-        {
-            std::lock_guard lock(io_->waiters_lock);
-            previous = std::exchange(slot(), h.promise().context->waker());
-        }
+        context_ = h.promise().context;
+        register_waker();
         registered_ = true;
         if (is_ready()) {  // an event raced with the registration, or the budget is spent
             if (!weft::detail::coop::exhausted()) return false;
@@ -45,7 +42,16 @@ public:
     std::uint32_t await_resume() const noexcept {
         return ScheduledIo::tick(io_->readiness.load(std::memory_order_acquire));
     }
-    bool ready() noexcept override { return is_ready(); }
+    bool ready() noexcept override {
+        if (is_ready()) return true;
+        // Woken, yet not ready: the wake was stale. A driver turn sets the bits, then takes
+        // the waker; in between, this task (on another worker) can consume that readiness,
+        // clear it and register for its next wait, and the turn then takes that new waker. It
+        // must be registered again, or the next event finds none. Checked again after: an
+        // event between the two checks either shows in the bits or takes the new waker.
+        register_waker();
+        return is_ready();
+    }
     const char* describe() const noexcept override {
         return interest_ == Interest::read ? "fd readable" : "fd writable";
     }
@@ -57,9 +63,15 @@ public:
 
 private:
     bool is_ready() const noexcept { return detail::is_ready(io_, interest_); }
+    void register_waker() noexcept {
+        Waker previous;  // dropped after the lock
+        std::lock_guard lock(io_->waiters_lock);
+        previous = std::exchange(slot(), context_->waker());
+    }
     Waker& slot() const noexcept { return interest_ == Interest::read ? io_->reader : io_->writer; }
     ScheduledIo* io_;
     Interest interest_;
+    weft::detail::TaskContext* context_ = nullptr;  ///< of the task suspended here
     bool registered_ = false;
 };
 
