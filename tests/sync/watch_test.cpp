@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
@@ -222,6 +223,32 @@ TEST(Watch, SenderClosedCancelledByTimeoutUnregisters) {
         co_return tx.is_closed();
     };
     EXPECT_TRUE(rt.block_on(main()));
+}
+
+TEST(Watch, ASenderWokenByTheLastReceiverLeavingWaitsOnIfOneSubscribedBeforeItRan) {
+    // The last receiver goes (taking the sender's waker) and `subscribe` brings one back before
+    // the sender runs: its poll finds a receiver, and it must be woken when that one goes.
+    auto rt = weft::Runtime::Builder::current_thread().start_paused(true).build();
+    auto t = []() -> weft::Task<std::pair<bool, bool>> {
+        auto [tx, rx] = watch::channel(0);
+        bool done = false;
+        auto sender = [](watch::Sender<int>* tx, bool* done) -> weft::Task<> {
+            co_await tx->closed();
+            *done = true;
+        };
+        auto s = weft::spawn_local(sender(&tx, &done));
+        co_await weft::yield_now();  // the sender registers
+        { auto gone = std::move(rx); }
+        const bool woken_not_run = !done;
+        auto again = tx.subscribe();
+        co_await weft::yield_now();  // the sender's poll: a receiver again
+        { auto gone = std::move(again); }
+        auto r = co_await weft::time::timeout(1s, std::move(s));
+        co_return std::pair{woken_not_run, r.has_value()};
+    };
+    auto [precondition, finished] = rt.block_on(t());
+    ASSERT_TRUE(precondition);
+    EXPECT_TRUE(finished) << "the second receiver's drop woke nobody";
 }
 
 }  // namespace

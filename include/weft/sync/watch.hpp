@@ -312,18 +312,28 @@ public:
         bool await_suspend(std::coroutine_handle<P> h) {
             std::lock_guard lock(s_->mutex);
             if (ready_now()) return false;
-            s_->tx_waker = h.promise().context->waker();
+            context_ = h.promise().context;
+            s_->tx_waker = context_->waker();
             registered_ = true;
             suspend_here(h);
             return true;
         }
         void await_resume() const noexcept {}
-        bool ready() noexcept override { return ready_now(); }
+        bool ready() noexcept override {
+            Waker old;  // dropped after the lock
+            std::lock_guard lock(s_->mutex);
+            if (ready_now()) return true;
+            // The last receiver went (its drop took the waker) and `subscribe` brought one back
+            // before this poll: wait on, registered again.
+            old = std::exchange(s_->tx_waker, context_->waker());
+            return false;
+        }
         const char* describe() const noexcept override { return "watch sender closed"; }
 
     private:
         bool ready_now() const noexcept { return s_->receivers.load(std::memory_order_acquire) == 0; }
         Shared* s_;
+        weft::detail::TaskContext* context_ = nullptr;
         bool registered_ = false;
     };
 
