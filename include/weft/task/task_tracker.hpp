@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <source_location>
@@ -15,10 +16,13 @@ struct TaskTrackerState {
     std::size_t live = 0;
     bool closed = false;
     std::vector<Waker> waiters;
+    std::uint64_t wakes = 0;  ///< how many times `waiters` was handed out
 
     bool idle_locked() const noexcept { return closed && live == 0; }
     void wake_if_idle_locked(std::vector<Waker>& out) {
-        if (idle_locked()) out.swap(waiters);
+        if (!idle_locked()) return;
+        out.swap(waiters);
+        ++wakes;
     }
 };
 }  // namespace detail
@@ -119,19 +123,30 @@ public:
     bool await_suspend(std::coroutine_handle<P> h) {
         std::lock_guard lock(s_->mutex);
         if (s_->idle_locked()) return false;
-        s_->waiters.push_back(h.promise().context->waker());
+        context_ = h.promise().context;
+        register_locked();
         suspend_here(h);
         return true;
     }
     void await_resume() const noexcept {}
     bool ready() noexcept override {
         std::lock_guard lock(s_->mutex);
-        return s_->idle_locked();
+        if (s_->idle_locked()) return true;
+        // Woken as the tracker went idle, then not idle again before this poll (a task tracked
+        // after close, a reopen): the waker went with that wake, so register again.
+        if (s_->wakes != registered_at_) register_locked();
+        return false;
     }
     const char* describe() const noexcept override { return "TaskTracker::wait"; }
 
 private:
+    void register_locked() {
+        s_->waiters.push_back(context_->waker());
+        registered_at_ = s_->wakes;
+    }
     std::shared_ptr<detail::TaskTrackerState> s_;
+    detail::TaskContext* context_ = nullptr;
+    std::uint64_t registered_at_ = 0;
 };
 
 inline TaskTracker::WaitAwaiter TaskTracker::wait() const { return WaitAwaiter(state_); }
