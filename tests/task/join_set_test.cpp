@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <utility>
 #include <vector>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
@@ -111,6 +113,22 @@ TEST(JoinSet, ShutdownReturnsWithFinishedAndRunningTasks) {
     EXPECT_LT(rt.block_on(t()), 1s);
 }
 
+TEST(JoinSet, ATaskDetachedByDetachAllIsNotJoinedLater) {
+    // A detached task still reports when it ends; join_next must skip that report, not look up
+    // a handle the set no longer has.
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::optional<int>> {
+        weft::JoinSet<int> set;
+        set.spawn(after(1ms, 1));
+        set.detach_all();
+        set.spawn(after(10ms, 2));
+        auto r = co_await set.join_next();
+        if (!r || !*r) co_return std::nullopt;
+        co_return **r;
+    };
+    EXPECT_EQ(rt.block_on(t()), 2);
+}
+
 TEST(TaskTracker, WaitCompletesWhenClosedAndAllTasksAreGone) {
     auto rt = paused();
     auto t = []() -> weft::Task<bool> {
@@ -139,6 +157,36 @@ TEST(TaskTracker, WaitWithADeadlineReportsStragglers) {
         co_return left;
     };
     EXPECT_EQ(rt.block_on(t()), 1u);
+}
+
+TEST(TaskTracker, AWaiterWokenAsTheTrackerWentIdleWaitsOnIfItIsBusyAgainWhenPolled) {
+    // The last tracked task goes (handing out the waiters' wakers) and the tracker is reopened
+    // before the waiter runs: its poll finds the tracker busy and must stay registered for the
+    // next time it goes idle.
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::pair<bool, bool>> {
+        weft::TaskTracker tracker;
+        auto nothing = []() -> weft::Task<> { co_return; };
+        weft::Task<> held = tracker.track(nothing());  // counts until its frame goes
+        tracker.close();
+        bool done = false;
+        auto waiter = [](weft::TaskTracker* tracker, bool* done) -> weft::Task<> {
+            co_await tracker->wait();
+            *done = true;
+        };
+        auto w = weft::spawn_local(waiter(&tracker, &done));
+        co_await weft::yield_now();       // the waiter registers
+        { auto gone = std::move(held); }  // idle: the waiter is woken, not yet run
+        const bool woken_not_run = !done;
+        tracker.reopen();
+        co_await weft::yield_now();  // the waiter's poll: busy again
+        tracker.close();
+        auto r = co_await wt::timeout(1s, std::move(w));
+        co_return std::pair{woken_not_run, r.has_value()};
+    };
+    auto [precondition, finished] = rt.block_on(t());
+    ASSERT_TRUE(precondition) << "the waiter ran before the reopen: the test no longer tests the race";
+    EXPECT_TRUE(finished) << "the second close woke nobody";
 }
 
 }  // namespace

@@ -107,14 +107,19 @@ public:
     /// Waits for the next task to finish and returns its output; nullopt when the set is empty.
     Task<std::optional<Output>> join_next() {
         if (handles_.empty()) co_return std::nullopt;
-        co_await detail::JoinSetReady(*shared_);
-        std::uint64_t key;
-        {
-            std::lock_guard lock(shared_->mutex);
-            key = shared_->finished.front();
-            shared_->finished.pop_front();
+        typename std::map<std::uint64_t, JoinHandle<T>>::iterator it;
+        for (;;) {
+            co_await detail::JoinSetReady(*shared_);
+            std::uint64_t key;
+            {
+                std::lock_guard lock(shared_->mutex);
+                key = shared_->finished.front();
+                shared_->finished.pop_front();
+            }
+            it = handles_.find(key);
+            if (it != handles_.end()) break;
+            // A task given up by `detach_all` still reports when it ends: not ours any more.
         }
-        auto it = handles_.find(key);
         JoinHandle<T> handle = std::move(it->second);
         handles_.erase(it);
         co_return co_await handle;  // complete: returns at once
