@@ -159,6 +159,21 @@ TEST(TaskTracker, WaitWithADeadlineReportsStragglers) {
     EXPECT_EQ(rt.block_on(t()), 1u);
 }
 
+TEST(TaskTracker, AWaitOnATrackerBusyAgainAfterItWasIdleWaitsForItsTasks) {
+    // Closed while empty (idle once), then a task: a new wait must register and wait for it.
+    auto rt = paused();
+    auto t = []() -> weft::Task<wt::Duration> {
+        weft::TaskTracker tracker;
+        tracker.close();
+        co_await tracker.wait();  // idle: at once
+        auto start = wt::now();
+        tracker.spawn(after(10ms, 1)).detach();
+        co_await tracker.wait();
+        co_return wt::now() - start;
+    };
+    EXPECT_GE(rt.block_on(t()), 10ms);
+}
+
 TEST(TaskTracker, AWaiterWokenAsTheTrackerWentIdleWaitsOnIfItIsBusyAgainWhenPolled) {
     // The last tracked task goes (handing out the waiters' wakers) and the tracker is reopened
     // before the waiter runs: its poll finds the tracker busy and must stay registered for the

@@ -118,7 +118,10 @@ private:
 class TaskTracker::WaitAwaiter final : public detail::LeafAwaiter {
 public:
     explicit WaitAwaiter(std::shared_ptr<detail::TaskTrackerState> s) : s_(std::move(s)) {}
-    bool await_ready() { return ready(); }
+    bool await_ready() {
+        std::lock_guard lock(s_->mutex);
+        return s_->idle_locked();
+    }
     template <detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) {
         std::lock_guard lock(s_->mutex);
