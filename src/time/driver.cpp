@@ -87,8 +87,9 @@ void TimeDriver::reset_timer(TimerEntry& entry, Instant deadline) noexcept {
         wheel_.remove(entry);
         entry.when = deadline_tick(deadline);
         if (entry.when <= wheel_.elapsed() || deadline <= now()) {
+            // `without_waker` is left as it is: a waiter that read `fired` cleared by an earlier
+            // reset must still see the mark, and then finds `fired` set under the lock.
             due_now = std::move(entry.waker);
-            entry.without_waker.store(false, std::memory_order_relaxed);
             entry.fired.store(true, std::memory_order_release);
         } else {
             // Published by the release below: a waiter woken by the fire that sees `fired`
