@@ -16,7 +16,9 @@ namespace weft::time {
 /// The timer is registered when the sleep is first awaited and removed when the `Sleep` is
 /// destroyed, so a cancelled sleep leaves nothing in the timer wheel.
 ///
-/// Thread safety: use it on its runtime's thread. Cancel safety: always safe to destroy.
+/// Thread safety: use it from its runtime's threads; one task awaits it at a time, and another
+/// task may `reset` it meanwhile (after the first await began). Cancel safety: always safe to
+/// destroy.
 class Sleep final : public weft::detail::PendingLeaf {
 public:
     explicit Sleep(Instant deadline)
