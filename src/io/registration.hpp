@@ -49,7 +49,10 @@ public:
         // clear it and register for its next wait, and the turn then takes that new waker. It
         // must be registered again, or the next event finds none. Checked again after: an
         // event between the two checks either shows in the bits or takes the new waker.
-        register_waker();
+        {
+            std::lock_guard lock(io_->waiters_lock);
+            if (!slot()) slot() = context_->waker();  // a waker still there is this task's
+        }
         return is_ready();
     }
     const char* describe() const noexcept override {

@@ -56,7 +56,11 @@ inline void run_chain(std::coroutine_handle<> h) {
 /// A leaf awaiter that the task is suspended on.
 class PendingLeaf {
 public:
-    /// True when the awaiting coroutine may be resumed. Called on the task's thread.
+    /// True when the awaiting coroutine may be resumed. Called on the task's thread, after a
+    /// wake and whenever an enclosing combinator polls its branches. When it returns false the
+    /// task's waker must be registered with the source: a wake can be stale (its state already
+    /// consumed) and still have used up the only registration, so a leaf whose source hands its
+    /// waker out separately from the state change registers again here.
     virtual bool ready() noexcept = 0;
     /// A short label saying what the task waits for (for diagnostics and task dumps).
     virtual const char* describe() const noexcept { return "leaf"; }

@@ -320,12 +320,11 @@ public:
         }
         void await_resume() const noexcept {}
         bool ready() noexcept override {
-            Waker old;  // dropped after the lock
             std::lock_guard lock(s_->mutex);
             if (ready_now()) return true;
             // The last receiver went (its drop took the waker) and `subscribe` brought one back
-            // before this poll: wait on, registered again.
-            old = std::exchange(s_->tx_waker, context_->waker());
+            // before this poll: wait on, registered again. A waker still there is this task's.
+            if (!s_->tx_waker) s_->tx_waker = context_->waker();
             return false;
         }
         const char* describe() const noexcept override { return "watch sender closed"; }
