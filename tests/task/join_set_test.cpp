@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -202,6 +203,44 @@ TEST(TaskTracker, AWaiterWokenAsTheTrackerWentIdleWaitsOnIfItIsBusyAgainWhenPoll
     auto [precondition, finished] = rt.block_on(t());
     ASSERT_TRUE(precondition) << "the waiter ran before the reopen: the test no longer tests the race";
     EXPECT_TRUE(finished) << "the second close woke nobody";
+}
+
+// A wait given up (a timeout, a lost select) must take its waker out of the tracker: a server
+// that polls `timeout(1s, tracker.wait())` in a loop would otherwise pile up one waker, and a
+// reference on its task, per round for as long as the tracker is busy. Driven by hand, with a
+// waker that counts its references.
+TEST(TaskTracker, ACancelledWaitGivesItsWakerBack) {
+    struct CountingWakeable final : weft::Wakeable {
+        int refs = 0;
+        int wakes = 0;
+        void wake_by_ref() noexcept override { ++wakes; }
+        void add_ref() noexcept override { ++refs; }
+        void release() noexcept override { --refs; }
+    };
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::pair<int, int>> {
+        weft::TaskTracker tracker;
+        weft::Task<> held = tracker.track([]() -> weft::Task<> { co_return; }());  // busy
+        CountingWakeable counting;
+        int most_refs = 0;
+        for (int round = 0; round < 100; ++round) {
+            weft::Task<> waiter = [](weft::TaskTracker* tracker) -> weft::Task<> {
+                co_await tracker->wait();
+            }(&tracker);
+            weft::detail::TaskContext ctx;
+            ctx.wakeable = &counting;
+            waiter.handle().promise().context = &ctx;
+            ctx.poll(waiter.handle());  // first poll: suspends in wait(), its waker taken
+            EXPECT_FALSE(waiter.handle().done());
+            most_refs = std::max(most_refs, counting.refs);
+        }  // each waiter destroyed while it waits
+        tracker.close();
+        { auto gone = std::move(held); }  // idle: would wake whatever was left registered
+        co_return std::pair{most_refs, counting.refs + counting.wakes};
+    };
+    auto [most_refs, left] = rt.block_on(t());
+    EXPECT_EQ(most_refs, 1) << "wakers of earlier, cancelled waits were still held";
+    EXPECT_EQ(left, 0);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -7,22 +8,31 @@
 #include <source_location>
 #include <vector>
 #include <weft/runtime/runtime.hpp>
+#include <weft/sync/detail/waiter_list.hpp>
 
 namespace weft {
 
 namespace detail {
+/// A `wait()` suspended on a tracker. Lives in the awaiter; `linked` under the state's mutex.
+struct TrackerWaiter : sync::detail::ListNode {
+    Waker waker;
+    bool linked = false;
+};
+
 struct TaskTrackerState {
     std::mutex mutex;
     std::size_t live = 0;
     bool closed = false;
-    std::vector<Waker> waiters;
-    std::uint64_t wakes = 0;  ///< how many times `waiters` was handed out
+    sync::detail::IntrusiveList<TrackerWaiter> waiters;
 
     bool idle_locked() const noexcept { return closed && live == 0; }
+    /// Unlinks every waiter and hands its waker to `out`, to be woken after the lock.
     void wake_if_idle_locked(std::vector<Waker>& out) {
         if (!idle_locked()) return;
-        out.swap(waiters);
-        ++wakes;
+        while (TrackerWaiter* w = waiters.pop_front()) {
+            w->linked = false;
+            out.push_back(std::move(w->waker));
+        }
     }
 };
 }  // namespace detail
@@ -39,7 +49,7 @@ struct TaskTrackerState {
 /// `wait()` completes once the tracker is closed and no task is left.
 ///
 /// Thread safety: all members may be used from any thread. Cancel safety: a destroyed pending
-/// `wait()` changes nothing.
+/// `wait()` only unregisters (a `timeout(1s, tracker.wait())` in a loop holds nothing).
 class TaskTracker {
 public:
     TaskTracker() = default;
@@ -115,9 +125,20 @@ private:
     std::shared_ptr<detail::TaskTrackerState> state_ = std::make_shared<detail::TaskTrackerState>();
 };
 
-class TaskTracker::WaitAwaiter final : public detail::LeafAwaiter {
+class TaskTracker::WaitAwaiter final : public detail::LeafAwaiter, detail::TrackerWaiter {
 public:
     explicit WaitAwaiter(std::shared_ptr<detail::TaskTrackerState> s) : s_(std::move(s)) {}
+    /// Only before it is awaited (an adaptor such as `timeout` may take it by value).
+    WaitAwaiter(WaitAwaiter&& o) noexcept : s_(std::move(o.s_)) { assert(!o.context_); }
+    WaitAwaiter& operator=(WaitAwaiter&&) = delete;
+    ~WaitAwaiter() {
+        if (!context_) return;
+        Waker dropped;  // released after the lock
+        std::lock_guard lock(s_->mutex);
+        if (linked) s_->waiters.remove(this);
+        linked = false;
+        dropped = std::move(waker);
+    }
     bool await_ready() {
         std::lock_guard lock(s_->mutex);
         return s_->idle_locked();
@@ -127,7 +148,7 @@ public:
         std::lock_guard lock(s_->mutex);
         if (s_->idle_locked()) return false;
         context_ = h.promise().context;
-        register_locked();
+        link_locked();
         suspend_here(h);
         return true;
     }
@@ -137,19 +158,19 @@ public:
         if (s_->idle_locked()) return true;
         // Woken as the tracker went idle, then not idle again before this poll (a task tracked
         // after close, a reopen): the waker went with that wake, so register again.
-        if (s_->wakes != registered_at_) register_locked();
+        if (!linked) link_locked();
         return false;
     }
     const char* describe() const noexcept override { return "TaskTracker::wait"; }
 
 private:
-    void register_locked() {
-        s_->waiters.push_back(context_->waker());
-        registered_at_ = s_->wakes;
+    void link_locked() {
+        waker = context_->waker();
+        linked = true;
+        s_->waiters.push_back(this);
     }
     std::shared_ptr<detail::TaskTrackerState> s_;
-    detail::TaskContext* context_ = nullptr;
-    std::uint64_t registered_at_ = 0;
+    detail::TaskContext* context_ = nullptr;  ///< set once suspended (then it stays put)
 };
 
 inline TaskTracker::WaitAwaiter TaskTracker::wait() const { return WaitAwaiter(state_); }
