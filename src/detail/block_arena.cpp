@@ -17,9 +17,9 @@ namespace weft::detail {
 namespace {
 
 constexpr std::size_t kSpans = BlockArena::kSegmentBytes / BlockArena::kSpanBytes;
-constexpr std::size_t kMinStride = 32;
-constexpr std::size_t kFreeWords = BlockArena::kSpanBytes / kMinStride / 64;
-constexpr std::size_t kMaxClasses = 64;
+constexpr std::size_t kMinStride = 24;
+constexpr std::size_t kFreeWords = (BlockArena::kSpanBytes / kMinStride + 63) / 64;
+constexpr std::size_t kMaxClasses = BlockArena::kMaxClasses;
 constexpr unsigned kAddressBits = 48;  // user space on x86-64 and arm64 without 5-level paging
 constexpr std::size_t kSegmentShift = 21;
 static_assert(BlockArena::kSegmentBytes == std::size_t{1} << kSegmentShift);
@@ -204,7 +204,7 @@ void retire_span(State& s, Segment* seg, Span& span) noexcept {
 
 FreeBlock* BlockArena::take(std::size_t size_class, std::size_t bytes, std::size_t n,
                             std::size_t& got) noexcept {
-    assert(size_class < kMaxClasses && bytes % 16 == 0 && bytes >= kMinStride && bytes <= kSpanBytes / 4);
+    assert(size_class < kMaxClasses && bytes % 8 == 0 && bytes >= kMinStride && bytes <= kSpanBytes / 4);
     State& s = state();
     const auto stride = static_cast<std::uint32_t>(bytes);
     FreeBlock* chain = nullptr;

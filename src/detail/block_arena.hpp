@@ -28,9 +28,12 @@ class BlockArena {
 public:
     static constexpr std::size_t kSegmentBytes = std::size_t{2} << 20;
     static constexpr std::size_t kSpanBytes = std::size_t{64} << 10;
+    /// Size classes it serves: 0 .. kMaxClasses - 1.
+    static constexpr std::size_t kMaxClasses = 64;
 
-    /// Up to `n` blocks of `bytes` (a multiple of 16, at least 32, at most a quarter span), 16-byte aligned,
-    /// linked into a null-terminated chain; `got` says how many (0
+    /// Up to `n` blocks of `bytes` (a multiple of 8, at least 24, at most a quarter span), spaced
+    /// by exactly `bytes` from a 64-byte boundary (so aligned to the largest power of two up to 64
+    /// that divides `bytes`), linked into a null-terminated chain; `got` says how many (0
     /// when no memory could be mapped). Blocks of one `size_class` must always have one size.
     static FreeBlock* take(std::size_t size_class, std::size_t bytes, std::size_t n,
                            std::size_t& got) noexcept;

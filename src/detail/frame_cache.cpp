@@ -24,6 +24,7 @@ struct DepotClass {
 };
 static_assert(std::is_trivially_destructible_v<DepotClass>,
               "threads that exit after main returns still use the depot");
+static_assert(FrameCache::kSmallClasses <= BlockArena::kMaxClasses);
 constinit std::array<DepotClass, FrameCache::kSmallClasses> depot{};
 constinit std::atomic<std::size_t> depot_bytes_total{0};
 
@@ -57,9 +58,7 @@ void* FrameCache::refill(std::size_t cls) noexcept {
     if (batch) {
         depot_bytes_total.fetch_sub(kBatch * bytes, std::memory_order_relaxed);
     } else {
-        // Blocks are 16-byte aligned in the arena, so a class's blocks are spaced by its size
-        // rounded up to 16 (the malloc chunk the class was sized to fill).
-        batch = BlockArena::take(cls, (bytes + kGranule - 1) & ~(kGranule - 1), kBatch, got);
+        batch = BlockArena::take(cls, bytes, kBatch, got);
         if (!batch) return nullptr;
     }
     if (l.state == State::fresh) adopt_thread();

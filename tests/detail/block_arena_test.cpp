@@ -9,15 +9,17 @@
 #include <set>
 #include <thread>
 #include <vector>
+#include <weft/detail/frame_cache.hpp>
 
 using weft::detail::BlockArena;
 using weft::detail::FreeBlock;
 
 namespace {
 
-// Classes FrameCache never uses (it has 32), so these tests see only their own spans.
-constexpr std::size_t kClassA = 50;
-constexpr std::size_t kClassB = 51;
+// Classes FrameCache never uses, so these tests see only their own spans.
+constexpr std::size_t kClassA = BlockArena::kMaxClasses - 2;
+constexpr std::size_t kClassB = BlockArena::kMaxClasses - 1;
+static_assert(weft::detail::FrameCache::kSmallClasses <= kClassA);
 
 std::vector<void*> take(std::size_t cls, std::size_t bytes, std::size_t n) {
     std::vector<void*> out;
@@ -62,6 +64,29 @@ TEST(BlockArena, HandsOutDistinctAlignedBlocksItOwns) {
     EXPECT_FALSE(BlockArena::owns(heap.get()));
     int on_stack = 0;
     EXPECT_FALSE(BlockArena::owns(&on_stack));
+}
+
+TEST(BlockArena, BlocksAreSpacedByTheirSizeAndAlignedToWhatItAllows) {
+    // 16k + 8 bytes: only 8-byte aligned (nothing of that size needs more), and no padding.
+    const auto odd = take(kClassA, 72, 1'000);
+    std::set<std::uintptr_t> seen;
+    bool some_off_16 = false;
+    for (void* p : odd) {
+        const auto a = reinterpret_cast<std::uintptr_t>(p);
+        EXPECT_EQ(a % 8, 0u);
+        some_off_16 |= a % 16 != 0;
+        seen.insert(a);
+    }
+    EXPECT_TRUE(some_off_16) << "72-byte blocks are padded to 80";
+    std::size_t spaced_72 = 0;
+    for (auto it = seen.begin(); std::next(it) != seen.end(); ++it) spaced_72 += *std::next(it) - *it == 72;
+    EXPECT_GT(spaced_72, odd.size() / 2);
+    give(odd);
+    // Multiples of 16: 16-byte aligned, as an object of that size may need.
+    for (void* p : take(kClassB, 112, 1'000)) {
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u);
+        give({p});
+    }
 }
 
 TEST(BlockArena, GivenBlocksAreHandedOutAgain) {

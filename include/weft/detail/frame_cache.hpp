@@ -4,10 +4,11 @@
 // coroutine frames and task cells. A spawn that completes hands its two blocks back to the
 // thread that freed them, and the next spawn there takes them without calling malloc.
 //
-// Blocks are rounded up to classes 16 bytes apart up to 2 KiB, of 24, 40, 56, ... bytes: malloc
-// (glibc) puts an 8-byte header before each block and rounds the two to 16, so a block of 16k + 8
-// bytes fills its chunk, where 16k would leave 8 bytes unused and, for a 72-byte frame, take a
-// 96-byte chunk instead of 80. Small classes (up to 512 bytes: task
+// Blocks are rounded up to classes 8 bytes apart up to 2 KiB (24, 32, 40, ... bytes), and the
+// arena spaces a class's blocks by exactly its size, so a 72-byte frame takes 72 bytes, not 80.
+// A block is then only 8-byte aligned when its size is an odd multiple of 8, which is enough:
+// an object's size is a multiple of its alignment, so nothing that needs 16 asks for such a
+// size (sizes that are multiples of 16 get blocks aligned to 16). Small classes (up to 512 bytes: task
 // cells and most frames) keep at most `kMaxListBlocks` per class on a thread's list; beyond
 // that, or beyond `kMaxCachedBytes` in all, a thread moves `kBatch` blocks at once to a shared
 // depot, where a thread whose list is empty takes a batch before it goes to the arena. The depot is
@@ -44,8 +45,8 @@ namespace weft::detail {
 
 class FrameCache {
 public:
-    static constexpr std::size_t kGranule = 16;
-    static constexpr std::size_t kMinBlock = 24;  // a FreeBlock, rounded to 16k + 8
+    static constexpr std::size_t kGranule = 8;
+    static constexpr std::size_t kMinBlock = 24;  // a FreeBlock
     static constexpr std::size_t kMaxBlock = 2048;
     /// The class of a request of `size` bytes (1 <= size <= kMaxBlock).
     static constexpr std::size_t class_of(std::size_t size) noexcept {
