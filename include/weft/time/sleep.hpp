@@ -26,7 +26,7 @@ public:
     Sleep(Sleep&& other) noexcept : driver_(other.driver_), deadline_(other.deadline_) {}
     Sleep& operator=(Sleep&&) = delete;
     ~Sleep() {
-        if (registered_) detail::deregister_timer(*driver_, entry_);
+        if (registered()) detail::deregister_timer(*driver_, entry_);
     }
 
     Instant deadline() const noexcept { return deadline_; }
@@ -35,14 +35,13 @@ public:
     /// task of the same runtime may call it while one task awaits the sleep.
     void reset(Instant deadline) noexcept {
         deadline_ = deadline;
-        if (registered_) detail::reset_timer(*driver_, entry_, deadline_);
+        if (registered()) detail::reset_timer(*driver_, entry_, deadline_);
     }
 
     bool await_ready() const noexcept { return is_elapsed(); }
     /// Only after `await_ready` returned false (as `co_await` does): it relies on that clock read.
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) noexcept {
-        registered_ = true;
         context_ = h.promise().context;
         detail::register_timer(*driver_, entry_, deadline_, context_->waker(), detail::Due::not_yet);
         if (fired()) return false;
@@ -71,12 +70,13 @@ public:
 
 private:
     bool fired() const noexcept { return entry_.fired.load(std::memory_order_acquire); }
+    /// In the driver since the first await (8 bytes of frame less per sleeping task than a flag).
+    bool registered() const noexcept { return context_ != nullptr; }
 
     detail::TimeDriver* driver_;
     Instant deadline_;
     detail::TimerEntry entry_;
-    weft::detail::TaskContext* context_ = nullptr;  ///< of the task suspended on it, if any
-    bool registered_ = false;
+    weft::detail::TaskContext* context_ = nullptr;  ///< of the task that first awaited it
 };
 
 /// A `Sleep` that completes `d` from now (on the runtime's clock, which may be paused).
