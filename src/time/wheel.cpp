@@ -17,18 +17,16 @@ unsigned Wheel::slot_for(std::uint64_t when, unsigned level) noexcept {
     return static_cast<unsigned>((when >> (level * bits_per_level)) & (slots_per_level - 1));
 }
 
-void Wheel::link(TimerEntry& e) noexcept {
+void Wheel::link(TimerEntry& e) {
     // Deadlines beyond the wheel's span wait in the last level and cascade when it comes due.
     std::uint64_t when = std::min(e.when, elapsed_ + max_span - 1);
     unsigned level = level_for(elapsed_, when);
     unsigned slot = slot_for(when, level);
-    Slot& s = levels_[level].slots[slot];
+    auto& entries = levels_[level].slots[slot].entries;
     e.level = static_cast<std::uint8_t>(level);
     e.slot = static_cast<std::uint8_t>(slot);
-    e.prev = nullptr;
-    e.next = s.head;
-    if (s.head) s.head->prev = &e;
-    s.head = &e;
+    e.index = static_cast<std::uint32_t>(entries.size());
+    entries.push_back(&e);
     e.linked = true;
     levels_[level].occupied |= std::uint64_t{1} << slot;
 }
@@ -41,14 +39,12 @@ void Wheel::insert(TimerEntry& e) noexcept {
 void Wheel::remove(TimerEntry& e) noexcept {
     if (!e.linked) return;
     Level& level = levels_[e.level];
-    Slot& slot = level.slots[e.slot];
-    if (e.prev)
-        e.prev->next = e.next;
-    else
-        slot.head = e.next;
-    if (e.next) e.next->prev = e.prev;
-    if (!slot.head) level.occupied &= ~(std::uint64_t{1} << e.slot);
-    e.prev = e.next = nullptr;
+    auto& entries = level.slots[e.slot].entries;
+    TimerEntry* last = entries.back();
+    entries[e.index] = last;
+    last->index = e.index;
+    entries.pop_back();
+    if (entries.empty()) level.occupied &= ~(std::uint64_t{1} << e.slot);
     e.linked = false;
     --size_;
 }
@@ -77,29 +73,44 @@ std::optional<std::uint64_t> Wheel::next_expiration() const noexcept {
     return std::nullopt;
 }
 
+void Wheel::expire(std::vector<TimerEntry*>& due, std::uint64_t now, std::vector<Waker>& wake,
+                   std::size_t& fired) {
+    // Far enough ahead that an entry has arrived by its turn, near enough that it is still in
+    // the cache then.
+    constexpr std::size_t ahead = 8;
+    const std::size_t n = due.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + ahead < n) __builtin_prefetch(due[i + ahead], 1);
+        TimerEntry& e = *due[i];
+        e.linked = false;
+        if (e.when <= now) {
+            --size_;
+            ++fired;
+            if (e.waker) wake.push_back(std::move(e.waker));
+            e.fired.store(true, std::memory_order_release);
+        } else {
+            link(e);  // cascade to a lower level
+        }
+    }
+}
+
 std::size_t Wheel::advance_to(std::uint64_t now, std::vector<Waker>& wake) {
+    // A slot's array after a storm: kept for the next one up to this size, freed beyond it.
+    constexpr std::size_t kept_capacity = 1024;
     std::size_t fired = 0;
     while (auto exp = next_expiration_detail()) {
         if (exp->deadline > now) break;
         elapsed_ = exp->deadline;
         Level& level = levels_[exp->level];
-        TimerEntry* list = level.slots[exp->slot].head;
-        level.slots[exp->slot].head = nullptr;
+        auto& entries = level.slots[exp->slot].entries;
         level.occupied &= ~(std::uint64_t{1} << exp->slot);
-        while (list) {
-            TimerEntry& e = *list;
-            list = e.next;
-            e.prev = e.next = nullptr;
-            e.linked = false;
-            if (e.when <= now) {
-                --size_;
-                ++fired;
-                if (e.waker) wake.push_back(std::move(e.waker));
-                e.fired.store(true, std::memory_order_release);
-            } else {
-                link(e);  // cascade to a lower level
-            }
-        }
+        // Out of the slot while it is walked: a cascaded entry never lands in the slot it left,
+        // but the walk does not have to rely on that.
+        scratch_.swap(entries);
+        expire(scratch_, now, wake, fired);
+        scratch_.clear();
+        if (scratch_.capacity() > kept_capacity) std::vector<TimerEntry*>().swap(scratch_);
+        if (entries.empty()) entries.swap(scratch_);  // its capacity goes back to the slot
     }
     elapsed_ = std::max(elapsed_, now);
     return fired;

@@ -55,6 +55,42 @@ TEST(Wheel, RemovedEntriesNeverFire) {
     EXPECT_TRUE(b.fired);
 }
 
+TEST(Wheel, RemovingFromAFullSlotInAnyOrderKeepsTheOthers) {
+    // A slot is an array: a removal moves its last entry into the hole. Remove a scattered
+    // third (first, last and middle ones), some of them twice, and re-insert a few: exactly the
+    // others fire, each once, and the slot empties.
+    Wheel wheel;
+    std::vector<TimerEntry> entries(300);
+    for (auto& e : entries) {
+        e.when = 40;  // one level-0 slot
+        wheel.insert(e);
+    }
+    std::vector<bool> removed(entries.size());
+    for (std::size_t i = 0; i < entries.size(); i += 3) {
+        wheel.remove(entries[i]);
+        removed[i] = true;
+    }
+    for (std::size_t k = 0; k < entries.size(); k += 7) {
+        const std::size_t i = entries.size() - 1 - k;  // from the back
+        wheel.remove(entries[i]);                      // a second removal is a no-op
+        removed[i] = true;
+    }
+    for (std::size_t i = 0; i < entries.size(); i += 30) {
+        wheel.insert(entries[i]);
+        removed[i] = false;
+    }
+    const auto kept = static_cast<std::size_t>(std::count(removed.begin(), removed.end(), false));
+    EXPECT_EQ(wheel.size(), kept);
+    std::vector<weft::Waker> wake;
+    EXPECT_EQ(wheel.advance_to(40, wake), kept);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        EXPECT_EQ(entries[i].fired.load(), !removed[i]) << i;
+        EXPECT_FALSE(entries[i].linked) << i;
+    }
+    EXPECT_EQ(wheel.size(), 0u);
+    EXPECT_FALSE(wheel.next_expiration());
+}
+
 TEST(Wheel, NextExpirationIsALowerBoundOfTheEarliestDeadline) {
     Wheel wheel;
     EXPECT_FALSE(wheel.next_expiration());
