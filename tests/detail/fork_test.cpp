@@ -19,7 +19,8 @@ using weft::detail::FreeBlock;
 
 namespace {
 
-constexpr std::size_t kArenaClass = 52;  // a class FrameCache never uses (it has 32)
+constexpr std::size_t kArenaClass = BlockArena::kMaxClasses - 1;  // a class FrameCache never uses
+static_assert(FrameCache::kSmallClasses <= kArenaClass);
 
 /// Takes and gives back a few blocks through both allocators: the depot's locks and the
 /// arena's. Nothing here calls malloc itself (the child runs it too; see below); glibc's own
