@@ -150,6 +150,33 @@ TEST(Watch, ChangedCancelledByTimeoutLeavesTheChangeForTheNextOne) {
     EXPECT_EQ(rt.block_on(main()), 9);
 }
 
+TEST(Watch, ANamedChangedAwaitedAgainAfterALostTimeoutIsWokenByTheNextSend) {
+    // The first await times out and leaves the awaiter registered; the second must not link it
+    // twice (a node linked after itself: the send would loop or skip the other waiter).
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = watch::channel(0);
+    auto other_rx = rx;
+    auto main = [&]() -> weft::Task<std::pair<bool, int>> {
+        auto changed = rx.changed();
+        auto first = co_await weft::time::timeout(10ms, changed);
+        auto other = weft::spawn_local(next_value(other_rx));  // waits behind it
+        co_await weft::yield_now();                            // it registers, behind the first
+        auto sender = weft::spawn_local([](watch::Sender<int>* tx) -> weft::Task<> {
+            co_await weft::time::sleep(5ms);
+            tx->send_replace(7);
+        }(&tx));
+        auto second = co_await weft::time::timeout(1s, changed);
+        auto other_value = co_await weft::time::timeout(1s, std::move(other));
+        co_await sender;
+        const int seen = second ? *rx.borrow() : -1;
+        co_return std::pair{!first && weft::is_timeout(first.error()),
+                            other_value && *other_value ? seen + **other_value : -1};
+    };
+    auto [first_timed_out, sum] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_EQ(sum, 14) << "both receivers see the send once";
+}
+
 TEST(Watch, OneSendWakesEveryWaitingReceiver) {
     weft::Runtime rt;
     auto [tx, rx] = watch::channel(0);

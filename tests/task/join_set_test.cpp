@@ -205,6 +205,28 @@ TEST(TaskTracker, AWaiterWokenAsTheTrackerWentIdleWaitsOnIfItIsBusyAgainWhenPoll
     EXPECT_TRUE(finished) << "the second close woke nobody";
 }
 
+TEST(TaskTracker, ANamedWaitAwaitedAgainAfterALostTimeoutIsLinkedOnce) {
+    // The first await times out with the awaiter still registered; awaiting it again must not
+    // link it a second time (a node linked after itself, or a waiter behind it cut out).
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::pair<bool, bool>> {
+        weft::TaskTracker tracker;
+        tracker.spawn(after(20ms, 1)).detach();
+        tracker.close();
+        auto wait = tracker.wait();
+        auto first = co_await wt::timeout(5ms, wait);
+        auto other = weft::spawn_local(
+            [](weft::TaskTracker* tracker) -> weft::Task<> { co_await tracker->wait(); }(&tracker));
+        co_await weft::yield_now();  // it registers, behind the first
+        auto second = co_await wt::timeout(1s, wait);
+        auto other_done = co_await wt::timeout(1s, std::move(other));
+        co_return std::pair{!first, second.has_value() && other_done.has_value()};
+    };
+    auto [first_timed_out, both_woken] = rt.block_on(t());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(both_woken);
+}
+
 // A wait given up (a timeout, a lost select) must take its waker out of the tracker: a server
 // that polls `timeout(1s, tracker.wait())` in a loop would otherwise pile up one waker, and a
 // reference on its task, per round for as long as the tracker is busy. Driven by hand, with a

@@ -178,6 +178,10 @@ public:
         bool await_suspend(std::coroutine_handle<P> h) {
             std::lock_guard lock(rx_->s_->mutex);
             if (done()) return false;
+            // A named awaiter awaited again after an abandoned await (a `select` it lost) is
+            // still linked: queue it afresh, behind waiters that saw no more than it has now
+            // (a send stops at the first waiter that saw its version).
+            if (linked) rx_->s_->waiters.remove(this);
             seen = rx_->seen_;
             waker = h.promise().context->waker();
             linked = registered_ = true;

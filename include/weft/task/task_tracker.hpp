@@ -164,8 +164,11 @@ public:
     const char* describe() const noexcept override { return "TaskTracker::wait"; }
 
 private:
+    /// Still linked when a named awaiter is awaited again after an abandoned await (a `select`
+    /// it lost): then only its waker changes.
     void link_locked() {
         waker = context_->waker();
+        if (linked) return;
         linked = true;
         s_->waiters.push_back(this);
     }
