@@ -52,6 +52,29 @@ TEST(Mpsc, MessagesArriveInSendOrder) {
     EXPECT_EQ(rt.block_on(main()), (std::vector<int>{0, 1, 2}));
 }
 
+TEST(Mpsc, ANamedRecvAwaitedAgainAfterALostTimeoutLosesNoMessage) {
+    // `auto r = rx.recv(); select(r, ...)` in a loop: the first await times out with `r` still
+    // registered, then messages arrive (waking the abandoned registration), then `r` is awaited
+    // again. It must return the first message, and the next recv the second.
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = mpsc::channel<int>(4);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        auto r = rx.recv();
+        auto first = co_await weft::time::timeout(5ms, r);
+        EXPECT_FALSE(first);
+        EXPECT_TRUE(co_await tx.send(1));
+        EXPECT_TRUE(co_await tx.send(2));
+        std::vector<int> got;
+        auto a = co_await weft::time::timeout(1s, r);
+        auto next = rx.recv();
+        auto b = co_await weft::time::timeout(1s, next);
+        got.push_back(a && *a ? **a : -1);
+        got.push_back(b && *b ? **b : -1);
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{1, 2}));
+}
+
 TEST(Mpsc, RecvWaitsForASendFromAnotherTask) {
     weft::Runtime rt;
     auto [tx, rx] = mpsc::channel<int>(1);

@@ -376,6 +376,10 @@ public:
         bool await_ready() const noexcept { return false; }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
+            // A named awaiter awaited again after an abandoned await (a `select` it lost)
+            // starts over: its old registration goes, and a message is taken either here or in
+            // `await_resume`, never in both.
+            if (std::exchange(pending_, Pending::none) == Pending::registered) c_->unregister_receiver();
             bool spent = !weft::detail::coop::poll_proceed();
             auto r = c_->pop_or_wait(out_, spent, [&] {
                 suspend_here(h);
