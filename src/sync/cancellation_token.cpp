@@ -151,8 +151,11 @@ bool CancellationToken::register_waiter(detail::CancelWaiter& w, Waker waker) co
     std::lock_guard lock(node_->tree->mutex);
     if (node_->cancelled.load(std::memory_order_relaxed)) return false;
     w.waker = std::move(waker);
-    w.linked = true;
-    node_->waiters.push_back(&w);
+    // Still linked: a named `cancelled()` awaited again after an abandoned await.
+    if (!w.linked) {
+        w.linked = true;
+        node_->waiters.push_back(&w);
+    }
     return true;
 }
 

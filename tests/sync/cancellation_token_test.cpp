@@ -44,6 +44,32 @@ TEST(CancellationToken, CancelWakesAWaitingTask) {
     EXPECT_EQ(woken, 1);
 }
 
+TEST(CancellationToken, ANamedCancelledAwaitedAgainAfterALostTimeoutIsLinkedOnce) {
+    // The first await times out with the awaiter still registered; awaiting it again must not
+    // link it twice, which would cut out the waiter queued behind it.
+    auto rt = weft::sync::test::paused_runtime();
+    CancellationToken token;
+    int woken = 0;
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto cancelled = token.cancelled();
+        auto first = co_await weft::time::timeout(5ms, cancelled);
+        auto other = weft::spawn_local(wait_cancelled(token, &woken));
+        co_await weft::yield_now();  // it registers, behind the first
+        auto canceller = weft::spawn_local([](CancellationToken t) -> weft::Task<> {
+            co_await weft::time::sleep(5ms);
+            t.cancel();
+        }(token));
+        auto second = co_await weft::time::timeout(1s, cancelled);
+        auto other_done = co_await weft::time::timeout(1s, std::move(other));
+        co_await canceller;
+        co_return std::pair{!first, second.has_value() && other_done.has_value()};
+    };
+    auto [first_timed_out, both_woken] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(both_woken);
+    EXPECT_EQ(woken, 1);
+}
+
 TEST(CancellationToken, CancelledCompletesAtOnceOnACancelledToken) {
     weft::Runtime rt;
     CancellationToken token;
