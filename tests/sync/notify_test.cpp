@@ -41,6 +41,50 @@ TEST(Notify, NotifyOneWakesAWaitingTask) {
     EXPECT_EQ(order, (std::vector<int>{1}));
 }
 
+TEST(Notify, ANamedNotifiedAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
+    // The first await times out with the awaiter still queued; awaiting it again must not queue
+    // it twice, which would cut out the waiter behind it.
+    auto rt = weft::sync::test::paused_runtime();
+    Notify n;
+    std::vector<int> order;
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto notified = n.notified();
+        auto first = co_await weft::time::timeout(5ms, notified);
+        auto other = weft::spawn_local(wait_and_record(n, 2, &order));
+        co_await weft::yield_now();  // it queues, behind the first
+        auto notifier = weft::spawn_local([](Notify* n) -> weft::Task<> {
+            co_await weft::time::sleep(5ms);
+            n->notify_one();
+            n->notify_one();
+        }(&n));
+        auto second = co_await weft::time::timeout(1s, notified);
+        auto other_done = co_await weft::time::timeout(1s, std::move(other));
+        co_await notifier;
+        co_return std::pair{!first, second.has_value() && other_done.has_value()};
+    };
+    auto [first_timed_out, both_woken] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(both_woken);
+    EXPECT_EQ(order, std::vector<int>{2});
+}
+
+TEST(Notify, ANamedNotifiedChosenWhileItsAwaitWasAbandonedCompletesWhenAwaitedAgain) {
+    // notify_one picks the awaiter after its first await was given up: the notification is
+    // its, so awaiting it again completes at once instead of waiting for another.
+    auto rt = weft::sync::test::paused_runtime();
+    Notify n;
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto notified = n.notified();
+        auto first = co_await weft::time::timeout(5ms, notified);
+        n.notify_one();
+        auto second = co_await weft::time::timeout(1s, notified);
+        co_return std::pair{!first, second.has_value()};
+    };
+    auto [first_timed_out, second_completed] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(second_completed) << "the notification was lost";
+}
+
 TEST(Notify, NotifyOneWithoutWaitersStoresOnePermit) {
     Notify n;
     auto main = [&]() -> weft::Task<bool> {

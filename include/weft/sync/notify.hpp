@@ -58,7 +58,12 @@ public:
         ~Notified() {
             if (state.load(std::memory_order_acquire) != idle) n_->abandon(*this);
         }
-        bool await_ready() noexcept { return n_->try_take(*this); }
+        bool await_ready() noexcept {
+            // Notified already: a named awaiter awaited again after an abandoned await (a
+            // `select` it lost) keeps the notification it was chosen for.
+            if (state.load(std::memory_order_acquire) >= notified_one) return true;
+            return n_->try_take(*this);
+        }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
             weft::detail::TaskContext& ctx = suspend_here(h);
