@@ -39,6 +39,10 @@ Semaphore::Outcome Semaphore::try_take(std::size_t n) noexcept {
 Semaphore::Outcome Semaphore::take_or_enqueue(Waiter& w, std::size_t n, Waker waker,
                                               bool budget_spent) noexcept {
     std::lock_guard lock(mutex_);
+    if (w.state.load(std::memory_order_relaxed) == Waiter::queued) {
+        w.waker = std::move(waker);  // awaited again, still in line: keep its place and permits
+        return Outcome::wait;
+    }
     if (closed_.load(std::memory_order_relaxed)) return Outcome::closed;
     if (permits_ >= n) {  // free now (released since await_ready, or it never looked)
         set_permits(permits_ - n);

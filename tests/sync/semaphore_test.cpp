@@ -41,6 +41,47 @@ weft::Task<bool> take_and_keep(Semaphore& sem, std::size_t n) {
     co_return true;
 }
 
+TEST(Semaphore, ANamedAcquireAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
+    // The first await times out with the awaiter still queued; awaiting it again must not queue
+    // it twice, which would cut out the waiter behind it.
+    auto rt = weft::sync::test::paused_runtime();
+    Semaphore sem(0);
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto acquire = sem.acquire();
+        auto first = co_await weft::time::timeout(5ms, acquire);
+        auto other = weft::spawn_local(take(sem, 1, 2, nullptr));
+        co_await weft::yield_now();  // it queues, behind the first
+        auto releaser = weft::spawn_local([](Semaphore* sem) -> weft::Task<> {
+            co_await weft::time::sleep(5ms);
+            sem->add_permits(2);
+        }(&sem));
+        auto second = co_await weft::time::timeout(1s, acquire);
+        auto other_done = co_await weft::time::timeout(1s, std::move(other));
+        co_await releaser;
+        co_return std::pair{!first, second.has_value() && other_done && *other_done && **other_done};
+    };
+    auto [first_timed_out, both_acquired] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(both_acquired);
+    EXPECT_EQ(sem.available_permits(), 2u);
+}
+
+TEST(Semaphore, ANamedAcquireGrantedWhileItsAwaitWasAbandonedTakesThePermitWhenAwaitedAgain) {
+    auto rt = weft::sync::test::paused_runtime();
+    Semaphore sem(0);
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto acquire = sem.acquire();
+        auto first = co_await weft::time::timeout(5ms, acquire);
+        sem.add_permits(1);  // assigned to the queued awaiter
+        auto second = co_await weft::time::timeout(1s, acquire);
+        co_return std::pair{!first, second.has_value()};
+    };
+    auto [first_timed_out, acquired] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(acquired) << "the permit assigned to it was lost";
+    EXPECT_EQ(sem.available_permits(), 1u);
+}
+
 TEST(Semaphore, PermitIsReturnedWhenDestroyed) {
     weft::Runtime rt;
     Semaphore sem(2);

@@ -121,6 +121,12 @@ public:
             if (state.load(std::memory_order_acquire) != idle) sem_->abandon(*this);
         }
         bool await_ready() noexcept {
+            // Granted (or closed out) already: a named awaiter awaited again after an abandoned
+            // await (a `select` it lost) takes what was assigned to it.
+            if (state.load(std::memory_order_acquire) >= granted) {
+                outcome_ = Outcome::wait;
+                return true;
+            }
             if (!weft::detail::coop::poll_proceed()) return false;  // await_suspend yields
             outcome_ = sem_->try_take(n_);
             return outcome_ != Outcome::wait;
