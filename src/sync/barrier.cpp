@@ -5,6 +5,10 @@ namespace weft::sync {
 bool Barrier::arrive(detail::BarrierWaiter& w, Waker waker) noexcept {
     detail::WakeList wakes;
     std::unique_lock lock(mutex_);
+    if (w.linked) {  // awaited again while still counted in this round: keep its place
+        w.waker = std::move(waker);
+        return false;
+    }
     if (arrived_ + 1 < n_) {
         ++arrived_;
         w.generation = generation_;

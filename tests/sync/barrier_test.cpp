@@ -44,6 +44,52 @@ TEST(Barrier, ReleasesEveryoneWhenTheLastArrivesWithOneLeader) {
     EXPECT_EQ(passed, 3);
 }
 
+TEST(Barrier, ANamedWaitAwaitedAgainStillCountsOnce) {
+    // Its first await times out while it is counted in the round; awaiting it again must not
+    // count it twice (which released a round of three with two tasks).
+    auto rt = weft::sync::test::paused_runtime();
+    Barrier b(3);
+    int passed = 0;
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto wait = b.wait();
+        auto first = co_await weft::time::timeout(5ms, wait);
+        auto other = weft::spawn_local(arrive(b, &passed));
+        co_await weft::yield_now();                            // the second arrival
+        auto early = co_await weft::time::timeout(5ms, wait);  // still one short
+        auto third = weft::spawn_local(arrive(b, &passed));
+        auto second = co_await weft::time::timeout(1s, wait);
+        co_await other;
+        co_await third;
+        co_return std::pair{!first && !early, second.has_value()};
+    };
+    auto [not_before_the_third, released] = rt.block_on(main());
+    EXPECT_TRUE(not_before_the_third) << "released with two of three";
+    EXPECT_TRUE(released);
+    EXPECT_EQ(passed, 2);
+}
+
+TEST(Barrier, ANamedWaitReleasedWhileItsAwaitWasAbandonedCompletesWhenAwaitedAgain) {
+    auto rt = weft::sync::test::paused_runtime();
+    Barrier b(2);
+    int passed = 0;
+    auto main = [&]() -> weft::Task<std::pair<bool, bool>> {
+        auto wait = b.wait();
+        auto first = co_await weft::time::timeout(5ms, wait);
+        co_await arrive(b, &passed);  // completes the round, releasing `wait` too
+        auto second = co_await weft::time::timeout(1s, wait);
+        // And it is not counted in the next round: that takes two new arrivals.
+        auto x = weft::spawn_local(arrive(b, &passed));
+        auto y = weft::spawn_local(arrive(b, &passed));
+        co_await weft::time::timeout(1s, std::move(x));
+        co_await weft::time::timeout(1s, std::move(y));
+        co_return std::pair{!first, second.has_value() && !second->is_leader()};
+    };
+    auto [first_timed_out, released] = rt.block_on(main());
+    EXPECT_TRUE(first_timed_out);
+    EXPECT_TRUE(released) << "its round was released, but it waited for another";
+    EXPECT_EQ(passed, 3);
+}
+
 TEST(Barrier, ResetsForTheNextRound) {
     weft::Runtime rt;
     Barrier b(2);

@@ -54,9 +54,12 @@ public:
         ~Wait() {
             if (linked_once_) b_->withdraw(*this);
         }
-        bool await_ready() const noexcept { return false; }
+        /// True only for a named awaiter released while its await was abandoned (a `select` it
+        /// lost): awaited again, it completes with the round it was counted in.
+        bool await_ready() const noexcept { return released.load(std::memory_order_acquire); }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
+            leader_ = false;
             weft::detail::TaskContext& ctx = suspend_here(h);
             if (b_->arrive(*this, ctx.waker())) {
                 ctx.pending = nullptr;  // completed the round: the leader goes on at once
@@ -66,7 +69,10 @@ public:
             linked_once_ = true;
             return true;
         }
-        BarrierWaitResult await_resume() const noexcept { return {leader_}; }
+        BarrierWaitResult await_resume() noexcept {
+            released.store(false, std::memory_order_relaxed);  // consumed: a new await joins a new round
+            return {leader_};
+        }
         bool ready() noexcept override { return released.load(std::memory_order_acquire); }
         const char* describe() const noexcept override { return "barrier wait"; }
 
