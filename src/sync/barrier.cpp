@@ -9,6 +9,12 @@ bool Barrier::arrive(detail::BarrierWaiter& w, Waker waker) noexcept {
         w.waker = std::move(waker);
         return false;
     }
+    if (w.released.load(std::memory_order_relaxed)) {
+        // Awaited again, and released by another thread since its await_ready looked: it
+        // suspends, and this wake polls it at once to complete with that round.
+        waker.wake();
+        return false;
+    }
     if (arrived_ + 1 < n_) {
         ++arrived_;
         w.generation = generation_;

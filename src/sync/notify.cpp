@@ -12,9 +12,15 @@ bool Notify::try_take(Waiter& w) noexcept {
 bool Notify::take_or_enqueue(Waiter& w, Waker waker) noexcept {
     std::lock_guard lock(mutex_);
     if (generation_.load(std::memory_order_relaxed) != w.generation) return true;
-    if (w.state.load(std::memory_order_relaxed) == Waiter::queued) {
-        w.waker = std::move(waker);  // awaited again, still in line: keep its place
-        return false;
+    switch (w.state.load(std::memory_order_relaxed)) {
+        case Waiter::queued:
+            w.waker = std::move(waker);  // awaited again, still in line: keep its place
+            return false;
+        case Waiter::notified_one:
+        case Waiter::notified_all:
+            return true;  // awaited again, and notified since its await_ready looked
+        default:
+            break;
     }
     if (std::exchange(permit_, false)) return true;
     w.waker = std::move(waker);

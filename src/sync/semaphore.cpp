@@ -39,9 +39,18 @@ Semaphore::Outcome Semaphore::try_take(std::size_t n) noexcept {
 Semaphore::Outcome Semaphore::take_or_enqueue(Waiter& w, std::size_t n, Waker waker,
                                               bool budget_spent) noexcept {
     std::lock_guard lock(mutex_);
-    if (w.state.load(std::memory_order_relaxed) == Waiter::queued) {
-        w.waker = std::move(waker);  // awaited again, still in line: keep its place and permits
-        return Outcome::wait;
+    switch (w.state.load(std::memory_order_relaxed)) {
+        case Waiter::queued:
+            w.waker = std::move(waker);  // awaited again, still in line: keep its place and permits
+            return Outcome::wait;
+        case Waiter::granted:  // awaited again, and granted since its await_ready looked
+            w.state.store(Waiter::idle, std::memory_order_relaxed);
+            return Outcome::acquired;
+        case Waiter::closed:
+            w.state.store(Waiter::idle, std::memory_order_relaxed);
+            return Outcome::closed;
+        default:
+            break;
     }
     if (closed_.load(std::memory_order_relaxed)) return Outcome::closed;
     if (permits_ >= n) {  // free now (released since await_ready, or it never looked)
