@@ -55,10 +55,7 @@ TEST(CancellationToken, ANamedCancelledAwaitedAgainAfterALostTimeoutIsLinkedOnce
         auto first = co_await weft::time::timeout(5ms, cancelled);
         auto other = weft::spawn_local(wait_cancelled(token, &woken));
         co_await weft::yield_now();  // it registers, behind the first
-        auto canceller = weft::spawn_local([](CancellationToken t) -> weft::Task<> {
-            co_await weft::time::sleep(5ms);
-            t.cancel();
-        }(token));
+        auto canceller = weft::spawn_local(weft::sync::test::after(5ms, [&token] { token.cancel(); }));
         auto second = co_await weft::time::timeout(1s, cancelled);
         auto other_done = co_await weft::time::timeout(1s, std::move(other));
         co_await canceller;

@@ -52,11 +52,10 @@ TEST(Notify, ANamedNotifiedAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
         auto first = co_await weft::time::timeout(5ms, notified);
         auto other = weft::spawn_local(wait_and_record(n, 2, &order));
         co_await weft::yield_now();  // it queues, behind the first
-        auto notifier = weft::spawn_local([](Notify* n) -> weft::Task<> {
-            co_await weft::time::sleep(5ms);
-            n->notify_one();
-            n->notify_one();
-        }(&n));
+        auto notifier = weft::spawn_local(weft::sync::test::after(5ms, [&n] {
+            n.notify_one();
+            n.notify_one();
+        }));
         auto second = co_await weft::time::timeout(1s, notified);
         auto other_done = co_await weft::time::timeout(1s, std::move(other));
         co_await notifier;

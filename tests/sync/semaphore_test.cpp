@@ -51,10 +51,7 @@ TEST(Semaphore, ANamedAcquireAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
         auto first = co_await weft::time::timeout(5ms, acquire);
         auto other = weft::spawn_local(take(sem, 1, 2, nullptr));
         co_await weft::yield_now();  // it queues, behind the first
-        auto releaser = weft::spawn_local([](Semaphore* sem) -> weft::Task<> {
-            co_await weft::time::sleep(5ms);
-            sem->add_permits(2);
-        }(&sem));
+        auto releaser = weft::spawn_local(weft::sync::test::after(5ms, [&sem] { sem.add_permits(2); }));
         auto second = co_await weft::time::timeout(1s, acquire);
         auto other_done = co_await weft::time::timeout(1s, std::move(other));
         co_await releaser;

@@ -5,12 +5,22 @@
 #include <atomic>
 #include <utility>
 #include <weft/runtime/runtime.hpp>
+#include <weft/time/sleep.hpp>
 
 namespace weft::sync::test {
 
 /// A runtime whose clock is paused: timeouts fire as soon as the runtime is idle.
 inline weft::Runtime paused_runtime() {
     return weft::Runtime::Builder::current_thread().start_paused(true).build();
+}
+
+/// Sleeps `d`, then calls `f`: the other side of a test, acting at a set time on a paused clock.
+/// `f` should capture only references or pointers (GCC 12 destroys some non-trivial captures of
+/// coroutine lambdas twice; see docs/design.md, Known limits).
+template <class F>
+weft::Task<> after(weft::time::Duration d, F f) {
+    co_await weft::time::sleep(d);
+    f();
 }
 
 /// A move-only message that counts how many are alive, to catch lost or leaked ones. A

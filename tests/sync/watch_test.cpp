@@ -161,10 +161,7 @@ TEST(Watch, ANamedChangedAwaitedAgainAfterALostTimeoutIsWokenByTheNextSend) {
         auto first = co_await weft::time::timeout(10ms, changed);
         auto other = weft::spawn_local(next_value(other_rx));  // waits behind it
         co_await weft::yield_now();                            // it registers, behind the first
-        auto sender = weft::spawn_local([](watch::Sender<int>* tx) -> weft::Task<> {
-            co_await weft::time::sleep(5ms);
-            tx->send_replace(7);
-        }(&tx));
+        auto sender = weft::spawn_local(weft::sync::test::after(5ms, [&tx] { tx.send_replace(7); }));
         auto second = co_await weft::time::timeout(1s, changed);
         auto other_value = co_await weft::time::timeout(1s, std::move(other));
         co_await sender;
