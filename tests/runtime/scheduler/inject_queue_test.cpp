@@ -87,10 +87,11 @@ TEST(InjectQueue, ASinkMayPushBackIntoTheQueue) {
 }
 
 TEST(InjectQueue, ARingKeptOrFreedOnceDrainedServesTheNextBurst) {
-    // 20k fits a ring that stays mapped once drained; 200k outgrows it, so that ring is freed.
-    Tasks tasks(200'000);
+    // 5k stays in the first, small mapping; 20k moves to the huge-page ring, which stays mapped
+    // once drained; 300k outgrows that, so its ring is freed.
+    Tasks tasks(300'000);
     InjectQueue q;
-    for (std::size_t burst : {20'000, 200'000, 20'000, 200'000, 200'000}) {
+    for (std::size_t burst : {5'000, 20'000, 300'000, 20'000, 300'000, 300'000, 5'000}) {
         for (std::size_t i = 0; i < burst; ++i) q.push(tasks[i]);
         std::size_t n = 0;
         while (q.pop_n(128, [&](TaskHeader* t) { ASSERT_EQ(t, tasks[n++]); })) {
