@@ -130,6 +130,26 @@ TEST(JoinSet, ATaskDetachedByDetachAllIsNotJoinedLater) {
     EXPECT_EQ(rt.block_on(t()), 2);
 }
 
+TEST(JoinSet, ASetThatDetachesAndNeverJoinsKeepsNoReports) {
+    // The reports of detached tasks used to queue in the set until the next join_next: a set
+    // that detached batch after batch and never joined held one per task ever detached.
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::pair<std::size_t, std::size_t>> {
+        weft::JoinSet<int> set;
+        for (int batch = 0; batch < 3; ++batch) {
+            for (int i = 0; i < 10; ++i) set.spawn(after(1ms, i));
+            set.detach_all();
+            co_await wt::sleep(5ms);  // they all finish
+        }
+        set.spawn(after(1ms, 7));
+        co_await wt::sleep(5ms);
+        const std::size_t waiting = set.finished_count();  // only the last, still in the set
+        auto r = co_await set.join_next();
+        co_return std::pair{waiting, (r && *r) ? static_cast<std::size_t>(**r) : 0};
+    };
+    EXPECT_EQ(rt.block_on(t()), (std::pair<std::size_t, std::size_t>{1, 7}));
+}
+
 TEST(TaskTracker, WaitCompletesWhenClosedAndAllTasksAreGone) {
     auto rt = paused();
     auto t = []() -> weft::Task<bool> {

@@ -17,11 +17,15 @@ struct JoinSetShared {
     std::mutex mutex;
     std::deque<std::uint64_t> finished;
     Waker waiter;
+    // Keys below this belong to tasks given up by `detach_all`: their reports are dropped, so
+    // a set that detaches and never joins again does not collect them.
+    std::uint64_t detached_below = 0;
 
     void report(std::uint64_t key) {
         Waker w;
         {
             std::lock_guard lock(mutex);
+            if (key < detached_below) return;
             finished.push_back(key);
             w = std::move(waiter);
         }
@@ -141,9 +145,21 @@ public:
         }
     }
     /// Forgets every task, leaving them running.
-    void detach_all() noexcept { handles_.clear(); }
+    void detach_all() noexcept {
+        handles_.clear();
+        if (!shared_) return;  // moved from
+        std::lock_guard lock(shared_->mutex);
+        shared_->detached_below = next_key_;  // every key handed out so far
+        shared_->finished.clear();
+    }
 
     std::size_t size() const noexcept { return handles_.size(); }
+    /// Finished tasks whose output `join_next` has not taken yet.
+    std::size_t finished_count() const noexcept {
+        if (!shared_) return 0;
+        std::lock_guard lock(shared_->mutex);
+        return shared_->finished.size();
+    }
     bool empty() const noexcept { return handles_.empty(); }
 
 private:
