@@ -131,6 +131,74 @@ TEST(Broadcast, RecvCancelledWhileWaitingLosesNothing) {
     EXPECT_EQ(rt.block_on(main()), 6);
 }
 
+TEST(Broadcast, ANamedRecvAwaitedAgainAfterALostTimeoutIsLinkedOnce) {
+    // The first await times out with `r` still queued; awaiting it again must not queue it
+    // twice, which would cut out the receiver queued behind it.
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = broadcast::channel<int>(4);
+    auto rx2 = tx.subscribe();
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        auto r = rx.recv();
+        auto first = co_await weft::time::timeout(5ms, r);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        auto other = weft::spawn_local(recv_int(rx2));
+        co_await weft::yield_now();  // it queues, behind `r`
+        auto sender = weft::spawn_local(weft::sync::test::after(5ms, [&tx] { (void)tx.send(7); }));
+        auto second = co_await weft::time::timeout(1s, r);
+        auto other_got = co_await weft::time::timeout(1s, other);
+        if (!other_got) {
+            other.abort();
+            (void)co_await other;
+        }
+        co_await sender;
+        co_return std::vector<int>{second && *second ? **second : -1,
+                                   other_got && *other_got ? **other_got : -1};
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{7, 7}));
+}
+
+TEST(Broadcast, ANamedRecvWokenWhileItsAwaitWasAbandonedReadsEveryMessageWhenAwaitedAgain) {
+    // Two messages arrive while `r` is queued but given up; awaited again it reads the first,
+    // then the second, then waits (nothing more was sent).
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = broadcast::channel<int>(4);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        auto r = rx.recv();
+        auto first = co_await weft::time::timeout(5ms, r);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        EXPECT_TRUE(tx.send(1));
+        EXPECT_TRUE(tx.send(2));
+        std::vector<int> got;
+        for (int i = 0; i < 3; ++i) {
+            auto v = co_await weft::time::timeout(5ms, r);
+            got.push_back(v ? (*v ? **v : -2) : -1);  // -1: timed out
+        }
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{1, 2, -1}));
+}
+
+TEST(Broadcast, ANamedRecvAwaitedAgainAfterItWasWokenWaitsForTheNextMessage) {
+    // `r` completes through a wake, then is awaited again: the spent wake (and the message it
+    // handed out) must not complete the new await.
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = broadcast::channel<int>(4);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        auto r = rx.recv();
+        std::vector<int> got;
+        for (int v : {1, 0, 2}) {  // 0: nothing is sent in that round
+            auto sender = weft::spawn_local(weft::sync::test::after(5ms, [&tx, &v] {
+                if (v) (void)tx.send(v);
+            }));
+            auto w = co_await weft::time::timeout(10ms, r);
+            got.push_back(w ? (*w ? **w : -2) : -1);  // -1: timed out; -2: an error
+            co_await sender;
+        }
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{1, -1, 2}));
+}
+
 TEST(Broadcast, AbortedReceivingTaskDoesNotAdvanceThePosition) {
     weft::Runtime rt;
     auto [tx, rx] = broadcast::channel<int>(4);

@@ -75,6 +75,25 @@ TEST(Mpsc, ANamedRecvAwaitedAgainAfterALostTimeoutLosesNoMessage) {
     EXPECT_EQ(rt.block_on(main()), (std::vector<int>{1, 2}));
 }
 
+TEST(Mpsc, ANamedRecvAwaitedAgainAfterTheStreamEndedReturnsNothing) {
+    // `r` completes with a message, then is awaited again after the last sender is gone: the
+    // end of the stream, not the message it already handed out.
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = mpsc::channel<int>(4);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        auto r = rx.recv();
+        EXPECT_TRUE(tx.try_send(1));
+        std::vector<int> got;
+        auto a = co_await weft::time::timeout(1s, r);
+        got.push_back(a ? (*a ? **a : 0) : -1);  // 0: the end; -1: timed out
+        tx = {};
+        auto b = co_await weft::time::timeout(1s, r);
+        got.push_back(b ? (*b ? **b : 0) : -1);
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{1, 0}));
+}
+
 TEST(Mpsc, RecvWaitsForASendFromAnotherTask) {
     weft::Runtime rt;
     auto [tx, rx] = mpsc::channel<int>(1);
@@ -360,6 +379,65 @@ TEST(Mpsc, GrantedSlotOfACancelledSendIsFreeWhenNobodyElseWaits) {
     EXPECT_TRUE(rt.block_on(main()));
 }
 
+TEST(Mpsc, ANamedSendAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
+    // The first await times out with `s` still in line for a slot; awaiting it again must not
+    // queue it twice, which would cut out the sender waiting behind it.
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = mpsc::channel<int>(1);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        EXPECT_TRUE(tx.try_send(0));
+        auto s = tx.send(1);
+        auto first = co_await weft::time::timeout(5ms, s);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        auto other = weft::spawn_local(send_one(tx, 2));
+        co_await weft::yield_now();  // it queues, behind `s`
+        std::vector<int> got;
+        auto receiver = weft::spawn_local(weft::sync::test::after(5ms, [&rx, &got] {
+            got.push_back(rx.try_recv().value());  // frees the slot for `s`
+        }));
+        auto second = co_await weft::time::timeout(1s, s);
+        EXPECT_TRUE(second && *second);
+        co_await receiver;
+        for (int i = 0; i < 2; ++i) {
+            auto v = co_await weft::time::timeout(1s, recv_one(rx));  // each frees a slot for `other`
+            got.push_back(v && *v ? **v : -1);
+        }
+        auto other_sent = co_await weft::time::timeout(1s, other);
+        if (!other_sent) {
+            other.abort();
+            (void)co_await other;
+        }
+        EXPECT_TRUE(other_sent && *other_sent && **other_sent) << "the sender behind it was cut out";
+        EXPECT_EQ(tx.capacity(), 1u);
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{0, 1, 2}));
+}
+
+TEST(Mpsc, ANamedSendGrantedASlotWhileItsAwaitWasAbandonedFillsItWhenAwaitedAgain) {
+    // The receiver frees a slot while `s` waits in line but is given up: the slot is granted to
+    // `s`, and awaiting it again sends into that slot instead of waiting for another.
+    auto rt = weft::sync::test::paused_runtime();
+    std::atomic<int> live{0};
+    auto [tx, rx] = mpsc::channel<Counted>(1);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        EXPECT_TRUE(tx.try_send(Counted(0, &live)));
+        auto s = tx.send(Counted(1, &live));
+        auto first = co_await weft::time::timeout(5ms, s);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        std::vector<int> got;
+        got.push_back(rx.try_recv().value().value());  // grants the freed slot to `s`
+        auto second = co_await weft::time::timeout(1s, s);
+        EXPECT_TRUE(second && *second) << "the slot granted to it was lost";
+        if (auto v = rx.try_recv()) got.push_back(v->value());
+        EXPECT_EQ(rx.try_recv().error(), TryRecvError::empty);
+        EXPECT_EQ(tx.capacity(), 1u);  // no slot leaked
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{0, 1}));
+    EXPECT_EQ(live.load(), 0);
+}
+
 TEST(Mpsc, RecvCancelledWhileWaitingLosesNothing) {
     auto rt = weft::sync::test::paused_runtime();
     auto [tx, rx] = mpsc::channel<int>(2);
@@ -500,6 +578,65 @@ TEST(Mpsc, ReserveCancelledWhileWaitingLeaksNoSlot) {
         co_return tx.capacity() == 1u;
     };
     EXPECT_TRUE(rt.block_on(main()));
+}
+
+TEST(Mpsc, ANamedReserveAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = mpsc::channel<int>(1);
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        EXPECT_TRUE(tx.try_send(0));
+        auto reserve = tx.reserve();
+        auto first = co_await weft::time::timeout(5ms, reserve);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        auto other = weft::spawn_local(send_one(tx, 2));
+        co_await weft::yield_now();  // it queues, behind `reserve`
+        std::vector<int> got;
+        auto receiver = weft::spawn_local(weft::sync::test::after(5ms, [&rx, &got] {
+            got.push_back(rx.try_recv().value());  // frees the slot for `reserve`
+        }));
+        auto permit = co_await weft::time::timeout(1s, reserve);
+        EXPECT_TRUE(permit);
+        if (permit) permit->send(1);
+        co_await receiver;
+        for (int i = 0; i < 2; ++i) {
+            auto v = co_await weft::time::timeout(1s, recv_one(rx));
+            got.push_back(v && *v ? **v : -1);
+        }
+        auto other_sent = co_await weft::time::timeout(1s, other);
+        if (!other_sent) {
+            other.abort();
+            (void)co_await other;
+        }
+        EXPECT_TRUE(other_sent && *other_sent && **other_sent) << "the sender behind it was cut out";
+        EXPECT_EQ(tx.capacity(), 1u);
+        co_return got;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{0, 1, 2}));
+}
+
+TEST(Mpsc, ANamedReserveGrantedASlotWhileItsAwaitWasAbandonedTakesThatSlotWhenAwaitedAgain) {
+    // Two slots free up while `reserve` is given up: the first is granted to it, the second is
+    // free. Awaited again it must take the granted one, not a second, and hold only that.
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = mpsc::channel<int>(2);
+    auto main = [&]() -> weft::Task<std::vector<std::size_t>> {
+        EXPECT_TRUE(tx.try_send(0));
+        EXPECT_TRUE(tx.try_send(1));
+        auto reserve = tx.reserve();
+        auto first = co_await weft::time::timeout(5ms, reserve);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        EXPECT_EQ(rx.try_recv().value(), 0);  // granted to `reserve`
+        EXPECT_EQ(rx.try_recv().value(), 1);  // free
+        std::vector<std::size_t> free;
+        {
+            auto permit = co_await weft::time::timeout(1s, reserve);
+            EXPECT_TRUE(permit);
+            free.push_back(tx.capacity());  // held by the permit: one
+        }
+        free.push_back(tx.capacity());  // the permit is dropped: both
+        co_return free;
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<std::size_t>{1, 2}));
 }
 
 TEST(Mpsc, PermitKeepsTheStreamOpenUntilUsed) {

@@ -173,6 +173,7 @@ public:
         w->next = next;
         w->waker = suspend();
         w->linked = true;
+        w->woken.store(false, std::memory_order_relaxed);  // a wake from an earlier await is spent
         waiters_.push_back(w);
         return Take::wait;
     }
@@ -268,6 +269,12 @@ public:
         bool await_ready() const noexcept { return false; }
         template <weft::detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) {
+            // A named awaiter awaited again (after a `select` it lost, or after it completed)
+            // starts over: its old registration goes, and a message is taken either here or in
+            // `await_resume`, never in both. Nothing sent meanwhile is lost, on any thread: the
+            // receiver's position, not the wake, says what is there to read.
+            if (std::exchange(pending_, Pending::none) == Pending::registered) rx_->s_->unregister(*this);
+            out_.reset();
             bool spent = !weft::detail::coop::poll_proceed();
             auto r = rx_->s_->take(rx_->next_, out_, err_, this, spent, [&] {
                 suspend_here(h);

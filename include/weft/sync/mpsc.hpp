@@ -111,7 +111,8 @@ public:
         sent,     ///< the value is queued
         full,     ///< no room (try_push), or queued to wait for a slot (push_or_wait)
         closed,   ///< the receiver is gone or closed
-        granted,  ///< room, but the task's coop budget is spent: a slot is reserved for it
+        granted,  ///< a slot is reserved for it (room, but the task's coop budget is spent; or
+                  ///< granted while an abandoned await held its place): fill it after a yield
     };
 
     /// Enqueues `value` if a slot is free and nobody waits ahead; otherwise leaves it alone.
@@ -138,6 +139,19 @@ public:
         Waker rx;
         {
             std::lock_guard lock(mutex_);
+            // A named awaiter awaited again after an abandoned await (a `select` it lost) may
+            // still be in line, or have been granted a slot since (read under the lock, so a
+            // grant racing this await on another thread is seen): it keeps its place, or takes
+            // that slot and no other.
+            switch (w.state.load(std::memory_order_relaxed)) {
+                case SlotWaiter::queued:
+                    w.waker = suspend();
+                    return Push::full;
+                case SlotWaiter::granted:
+                    return Push::granted;
+                default:
+                    break;  // idle, or closed out (rx_closed_ says so)
+            }
             if (rx_closed_) return Push::closed;
             if (!waiters_.empty() || !has_room()) {
                 w.waker = suspend();
@@ -380,6 +394,7 @@ public:
             // starts over: its old registration goes, and a message is taken either here or in
             // `await_resume`, never in both.
             if (std::exchange(pending_, Pending::none) == Pending::registered) c_->unregister_receiver();
+            out_.reset();  // completed before: what it handed out is not handed out again
             bool spent = !weft::detail::coop::poll_proceed();
             auto r = c_->pop_or_wait(out_, spent, [&] {
                 suspend_here(h);
