@@ -94,9 +94,10 @@ MultiThreadScheduler::~MultiThreadScheduler() = default;
 // ---- spawning and waking ------------------------------------------------------------------
 
 void MultiThreadScheduler::bind(TaskHeader* task) {
+    Worker* w = current_scheduler_tl == this ? static_cast<Worker*>(current_worker_tl) : nullptr;
     // Counted per worker: one shared counter was a cache line both workers wrote per spawn.
-    if (current_scheduler_tl == this && current_worker_tl)
-        bump(static_cast<Worker*>(current_worker_tl)->spawned);
+    if (w)
+        bump(w->spawned);
     else
         spawned_total_.fetch_add(1, std::memory_order_relaxed);
     if (!owned_.insert(task)) {
@@ -105,7 +106,19 @@ void MultiThreadScheduler::bind(TaskHeader* task) {
         task->release();  // the queue reference the spawn created
         return;
     }
-    schedule(task);
+    if (!w) {
+        schedule(task);
+        return;
+    }
+    // A spawn from a running task takes the LIFO slot only if it is empty (a wake replaces the
+    // occupant): replacing costs an exchange, since a thief may be emptying the slot, and a
+    // storm of spawns then runs in the order it was spawned in.
+    if (w->in_poll && !w->lifo.load(std::memory_order_relaxed)) {
+        w->lifo.store(task, std::memory_order_release);
+        return;
+    }
+    push_local(*w, task);
+    notify_parked();
 }
 
 void MultiThreadScheduler::schedule(TaskHeader* task) noexcept {
