@@ -41,6 +41,37 @@ TEST(MultiThread, BlockOnRunsSpawnedTasksOnWorkers) {
     EXPECT_TRUE(rt.block_on(parent()));
 }
 
+// One worker takes from its queue and LIFO slot without locked instructions (nobody steals):
+// a storm that overflows into the inject queue and a chain of wakes through the LIFO slot.
+TEST(MultiThread, OneWorkerRunsAStormAndAChainOfWakes) {
+    auto rt = multi(1);
+    constexpr int n = 20'000;
+    auto root = []() -> weft::Task<long long> {
+        std::vector<weft::JoinHandle<int>> hs;
+        hs.reserve(n);
+        auto child = [](int i) -> weft::Task<int> {
+            co_await weft::yield_now();
+            co_return i;
+        };
+        for (int i = 0; i < n; ++i) hs.push_back(weft::spawn(child(i)));
+        long long sum = 0;
+        for (auto& h : hs) sum += (co_await h).value();
+        // A chain: each link spawns the next and waits for it, so every wake goes to the slot.
+        struct Chain {
+            static weft::Task<int> link(int left) {
+                if (left == 0) co_return 0;
+                auto next = weft::spawn(link(left - 1));
+                co_return 1 + (co_await next).value();
+            }
+        };
+        sum += (co_await weft::spawn(Chain::link(1'000))).value();
+        co_return sum;
+    };
+    auto outer = [&]() -> weft::Task<long long> { co_return (co_await weft::spawn(root())).value(); };
+    EXPECT_EQ(rt.block_on(outer()), static_cast<long long>(n) * (n - 1) / 2 + 1'000);
+    EXPECT_EQ(weft::test::settled_live_tasks(rt), 0u);
+}
+
 TEST(MultiThread, HundredThousandTasksSpawnedFromATaskAndJoined) {
     auto rt = multi(2);
     constexpr int n = 100'000;

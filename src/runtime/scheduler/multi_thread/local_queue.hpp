@@ -55,9 +55,20 @@ public:
         return half;
     }
 
+    /// Before any use, on a runtime with one worker: nobody will steal from this queue, so
+    /// `pop` needs no atomic read-modify-write (a locked instruction per task).
+    void set_no_thieves() noexcept { no_thieves_ = true; }
+
     /// Owner only.
     TaskHeader* pop() noexcept {
         std::uint64_t head = head_.load(std::memory_order_acquire);
+        if (no_thieves_) {
+            const std::uint32_t real = unpack(head).real;
+            if (real == tail_.load(std::memory_order_relaxed)) return nullptr;
+            TaskHeader* t = slots_[real & mask].load(std::memory_order_relaxed);
+            head_.store(pack(real + 1, real + 1), std::memory_order_release);
+            return t;
+        }
         for (;;) {
             auto [steal, real] = unpack(head);
             std::uint32_t tail = tail_.load(std::memory_order_relaxed);
@@ -136,6 +147,7 @@ private:
         return {static_cast<std::uint32_t>(v >> 32), static_cast<std::uint32_t>(v)};
     }
 
+    bool no_thieves_ = false;
     alignas(64) std::atomic<std::uint64_t> head_{0};
     alignas(64) std::atomic<std::uint32_t> tail_{0};
     std::array<std::atomic<TaskHeader*>, capacity> slots_{};

@@ -41,6 +41,7 @@ struct MultiThreadScheduler::Worker {
     bool searching = false;
     bool sleeping = false;  // in the sleepers list (guarded by sleepers_mutex_)
     bool in_poll = false;   // running a task: its wakes may use the LIFO slot
+    bool alone = false;     // the runtime's only worker: no thieves
     std::uint32_t tick = 0;
     std::minstd_rand rng;
 
@@ -79,6 +80,12 @@ MultiThreadScheduler::MultiThreadScheduler(MultiThreadConfig config)
         auto w = std::make_unique<Worker>();
         w->index = i;
         w->rng.seed(static_cast<unsigned>(i * 7919 + 1));
+        // The only worker: nothing steals from its queue or LIFO slot, so taking from them
+        // needs no locked instruction (a runtime in a one-CPU container is built this way).
+        if (n == 1) {
+            w->alone = true;
+            w->queue.set_no_thieves();
+        }
         workers_.push_back(std::move(w));
     }
     num_unparked_.store(static_cast<std::uint32_t>(n));
@@ -344,7 +351,9 @@ void MultiThreadScheduler::run_task(Worker& w, TaskHeader* task) {
     for (int lifo_polls = 0;; ++lifo_polls) {
         // Most polls wake nobody: look before paying for the exchange.
         if (!w.lifo.load(std::memory_order_relaxed)) break;
-        TaskHeader* next = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
+        TaskHeader* next = w.alone ? w.lifo.load(std::memory_order_relaxed)
+                                   : w.lifo.exchange(nullptr, std::memory_order_acq_rel);
+        if (w.alone) w.lifo.store(nullptr, std::memory_order_relaxed);
         if (!next) break;
         if (lifo_polls >= max_lifo_polls || coop::budget == 0) {
             // Behind the others on this worker's queue. A sleeper is woken only if there are
