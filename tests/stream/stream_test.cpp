@@ -9,8 +9,11 @@
 #include <weft/runtime/yield_now.hpp>
 #include <weft/stream/adapters.hpp>
 #include <weft/stream/stream.hpp>
+#include <weft/sync/mpsc.hpp>
 #include <weft/time/sleep.hpp>
 #include <weft/time/timeout.hpp>
+
+#include "sync/support.hpp"
 
 namespace {
 
@@ -62,6 +65,51 @@ TEST(Stream, MapFilterTakeCompose) {
         co_return co_await ws::collect(std::move(s));
     };
     EXPECT_EQ(rt.block_on(t()), (std::vector<int>{20, 40, 60}));
+}
+
+TEST(Stream, ANamedNextAwaitedAgainAfterALostTimeoutWaitsForTheAwaitTheStreamIsIn) {
+    // `auto n = s.next(); select(n, ...)` in a loop: the first await times out while the body
+    // sleeps. Awaited again, `n` must wait for that sleep to end (1 s after the start), not
+    // resume the body as if it had.
+    auto rt = paused();
+    auto t = []() -> weft::Task<std::vector<long>> {
+        auto start = wt::now();
+        auto s = countdown(2);
+        auto n = s.next();
+        auto first = co_await wt::timeout(10ms, n);
+        EXPECT_FALSE(first);
+        auto v = co_await n;
+        auto at = std::chrono::duration_cast<std::chrono::milliseconds>(wt::now() - start).count();
+        co_return std::vector<long>{v ? *v : -1, at >= 1000 && at < 1010 ? 1000 : at};
+    };
+    EXPECT_EQ(rt.block_on(t()), (std::vector<long>{2, 1000}));
+}
+
+weft::Stream<int> relay(weft::sync::mpsc::Receiver<int>& rx) {
+    for (;;) {
+        auto m = co_await rx.recv();
+        if (!m) co_return;
+        co_yield *m;
+    }
+}
+
+TEST(Stream, NextAfterALostTimeoutFindsTheStreamWaitingWhereItWas) {
+    // The body waits on a channel when a `next()` gives up; a message sent afterwards comes
+    // out of the next `next()`, and the one after that waits again.
+    auto rt = paused();
+    auto [tx, rx] = weft::sync::mpsc::channel<int>(4);
+    auto t = [&]() -> weft::Task<std::vector<int>> {
+        auto s = relay(rx);
+        auto first = co_await wt::timeout(10ms, s.next());
+        EXPECT_FALSE(first);
+        auto sender = weft::spawn_local(weft::sync::test::after(5ms, [&tx] { (void)tx.try_send(5); }));
+        auto second = co_await wt::timeout(1s, s.next());
+        auto third = co_await wt::timeout(10ms, s.next());
+        co_await sender;
+        co_return std::vector<int>{second ? (*second ? **second : -2) : -1,
+                                   third ? (*third ? **third : -2) : -1};
+    };
+    EXPECT_EQ(rt.block_on(t()), (std::vector<int>{5, -1}));
 }
 
 weft::Task<int> delayed(int v, wt::Duration d) {

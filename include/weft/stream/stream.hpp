@@ -18,20 +18,31 @@ namespace detail {
 template <class T>
 class StreamPromise {
 public:
-    TaskContext* context = nullptr;    // the consumer's, set by each next()
-    std::coroutine_handle<> consumer;  // resumed at each co_yield and at the end
+    /// The body runs in a context of its own, polled by `next()` (as `timeout` polls its task),
+    /// rather than in its consumer's: a `next()` given up (a `select` it lost) leaves the body
+    /// waiting on its own leaf, in a context that outlives the consumer's, and the next
+    /// `next()` polls that leaf instead of resuming the body as if the wait were over.
+    TaskContext body;
+    TaskContext* context = &body;
 
     Stream<T> get_return_object() noexcept;
     std::suspend_always initial_suspend() noexcept { return {}; }
 
+    /// At a `co_yield`: the body's next poll resumes it at once.
+    struct AtYield final : PendingLeaf {
+        bool ready() noexcept override { return true; }
+        const char* describe() const noexcept override { return "stream yield"; }
+    };
     struct ToConsumer {
         bool await_ready() noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<StreamPromise> h) noexcept {
-            return transfer_to(h.promise().consumer);  // back to next()'s awaiter
+        void await_suspend(std::coroutine_handle<StreamPromise> h) noexcept {
+            StreamPromise& p = h.promise();
+            p.at_yield_.continuation = h;
+            p.body.pending = &p.at_yield_;  // back to the `next()` polling the body
         }
         void await_resume() noexcept {}
     };
-    ToConsumer final_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
 
     template <class U = T>
     requires std::is_constructible_v<T, U&&> ToConsumer yield_value(U&& v)
@@ -42,6 +53,8 @@ public:
     void return_void() noexcept {}
     void unhandled_exception() noexcept { exception_ = std::current_exception(); }
 
+    /// A value (or exception) yielded and not taken yet.
+    bool holds_result() const noexcept { return value_.has_value() || exception_; }
     std::optional<T> take() {
         if (exception_) std::rethrow_exception(std::exchange(exception_, nullptr));
         std::optional<T> out = std::move(value_);
@@ -52,6 +65,7 @@ public:
 private:
     std::optional<T> value_;
     std::exception_ptr exception_;
+    AtYield at_yield_;
 };
 
 /// Gives a coroutine the context it runs in (for code that registers wakers itself).
@@ -83,8 +97,9 @@ struct CurrentContext {
 /// each `co_yield` until the next call. An exception in the body is rethrown by `next()`.
 ///
 /// Thread safety: one consumer at a time. Cancel safety: destroying a pending `next()` leaves
-/// the stream paused where it was waiting; destroying the `Stream` destroys its frame and what
-/// it held (so its own cancel safety is that of what it was awaiting).
+/// the stream paused where it was waiting, and the next `next()` (or a named one awaited again
+/// after a `select` it lost) goes on waiting there; destroying the `Stream` destroys its frame
+/// and what it held (so its own cancel safety is that of what it was awaiting).
 template <class T>
 class [[nodiscard]] Stream {
 public:
@@ -103,22 +118,40 @@ public:
     }
     ~Stream() { reset(); }
 
-    class NextAwaiter {
+    class NextAwaiter final : public detail::PendingLeaf {
     public:
         explicit NextAwaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
-        bool await_ready() const noexcept { return !h_ || h_.done(); }
+        bool await_ready() const noexcept { return finished(); }
         template <detail::HasTaskContext P>
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> consumer) noexcept {
-            h_.promise().context = consumer.promise().context;
-            h_.promise().consumer = consumer;
-            return detail::transfer_to(h_);
+        bool await_suspend(std::coroutine_handle<P> consumer) {
+            detail::TaskContext& ctx = *consumer.promise().context;
+            h_.promise().body.wakeable = ctx.wakeable;
+            if (ready()) return false;
+            continuation = consumer;
+            ctx.pending = this;
+            return true;
         }
         std::optional<T> await_resume() {
             if (!h_) return std::nullopt;
             return h_.promise().take();
         }
+        /// Polls the body until it yields or ends (a value not taken yet is taken first).
+        bool ready() noexcept override {
+            if (!finished()) h_.promise().body.poll(h_);
+            return finished();
+        }
+        const char* describe() const noexcept override { return "stream next"; }
+        void describe_detail(std::string& out) const override {
+            if (!h_) return;
+            if (const detail::PendingLeaf* leaf = h_.promise().body.waiting_on()) {
+                out += " on ";
+                out += leaf->describe();
+                leaf->describe_detail(out);
+            }
+        }
 
     private:
+        bool finished() const noexcept { return !h_ || h_.done() || h_.promise().holds_result(); }
         std::coroutine_handle<promise_type> h_;
     };
 
