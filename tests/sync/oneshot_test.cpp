@@ -151,6 +151,28 @@ TEST(Oneshot, ReceiveCancelledByTimeoutLosesNothing) {
     EXPECT_EQ(live.load(), 0);
 }
 
+TEST(Oneshot, ANamedRecvAwaitedAgainAfterALostTimeoutGetsTheValueOnce) {
+    // `auto r = rx.operator co_await(); select(r, ...)`: the first await times out with `r`
+    // still registered; awaited again it waits for the value, and once more it yields closed.
+    auto rt = weft::sync::test::paused_runtime();
+    std::atomic<int> live{0};
+    auto [tx, rx] = weft::sync::oneshot<Counted>();
+    auto main = [&]() -> weft::Task<std::vector<int>> {
+        auto r = rx.operator co_await();
+        auto first = co_await weft::time::timeout(5ms, r);
+        EXPECT_TRUE(!first && weft::is_timeout(first.error()));
+        auto sender = weft::spawn_local(
+            weft::sync::test::after(5ms, [&tx, &live] { (void)tx.send(Counted(3, &live)); }));
+        auto second = co_await weft::time::timeout(1s, r);
+        auto third = co_await weft::time::timeout(1s, r);
+        co_await sender;
+        co_return std::vector<int>{second ? second->value() : -1,
+                                   third ? -2 : (third.error() == weft::Errc::closed ? 0 : -1)};
+    };
+    EXPECT_EQ(rt.block_on(main()), (std::vector<int>{3, 0}));
+    EXPECT_EQ(live.load(), 0);
+}
+
 TEST(Oneshot, AbortedReceivingTaskLeavesTheValueInTheChannel) {
     weft::Runtime rt;
     auto [tx, rx] = weft::sync::oneshot<int>();
@@ -293,6 +315,26 @@ TEST(Oneshot, SenderClosedCancelledByTimeoutUnregisters) {
         rx.close();  // must not wake the destroyed waiter
         co_await tx.closed();
         co_return tx.is_closed();
+    };
+    EXPECT_TRUE(rt.block_on(main()));
+}
+
+TEST(Oneshot, ANamedClosedAwaitedAgainAfterTheSendAndTheReceiverWentIsSafe) {
+    // `auto c = tx.closed(); select(c, compute())`: `compute` won, so `c` is still registered
+    // when the sender sends (which gives up the sender's hold on the channel) and the receiver
+    // goes. `c` outlives both: awaited again it completes (the receiver is gone), and neither
+    // that nor its destruction touches a freed channel (ASan).
+    auto rt = weft::sync::test::paused_runtime();
+    auto [tx, rx] = weft::sync::oneshot<int>();
+    auto main = [&]() -> weft::Task<bool> {
+        auto closed = tx.closed();
+        auto lost = co_await weft::time::timeout(5ms, closed);
+        EXPECT_TRUE(!lost && weft::is_timeout(lost.error()));
+        EXPECT_TRUE(tx.send(7));
+        EXPECT_EQ(rx.try_recv().value_or(-1), 7);
+        rx = {};
+        auto again = co_await weft::time::timeout(5ms, closed);
+        co_return again.has_value();
     };
     EXPECT_TRUE(rt.block_on(main()));
 }

@@ -65,7 +65,8 @@ class OneshotReceiver;
 ///
 /// Thread safety: the sender may be moved to and used on any thread; it is one owner (not
 /// copyable), so don't call it from two threads at once.
-/// Cancel safety: `closed()` may be destroyed while pending; it only unregisters.
+/// Cancel safety: `closed()` may be destroyed while pending; it only unregisters. A named one
+/// may be awaited again (after a `select` it lost), also after `send`.
 template <class T>
 class OneshotSender {
 public:
@@ -121,13 +122,20 @@ private:
 
     class ClosedAwaiter final : public weft::detail::LeafAwaiter {
     public:
-        explicit ClosedAwaiter(State* s) noexcept : s_(s) {}
+        // It holds a reference of its own: a named `closed()` (still registered after a
+        // `select` it lost) may outlive the `send` that gives up the sender's reference, and the
+        // receiver then frees the channel.
+        explicit ClosedAwaiter(State* s) noexcept : s_(s) {
+            s_->refs.fetch_add(1, std::memory_order_relaxed);
+        }
         ClosedAwaiter(const ClosedAwaiter&) = delete;
         ~ClosedAwaiter() {
-            if (!registered_) return;
-            Waker old;
-            std::lock_guard lock(s_->mutex);
-            old = std::move(s_->tx_waker);
+            if (registered_) {
+                Waker old;
+                std::lock_guard lock(s_->mutex);
+                old = std::move(s_->tx_waker);
+            }
+            s_->release();
         }
         bool await_ready() const noexcept { return s_->load() & State::RX_CLOSED; }
         template <weft::detail::HasTaskContext P>
