@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 #include <vector>
+#include <weft/combinator/select.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/task/join_set.hpp>
@@ -72,6 +73,26 @@ TEST(JoinSet, CancelledJoinNextLosesNoResult) {
         co_return !early && later && later->value() == 42;
     };
     EXPECT_TRUE(rt.block_on(t()));
+}
+
+TEST(JoinSet, AJoinNextCancelledWhileTakingAFinishedTaskLosesNoResult) {
+    // join_next takes the finished task's key and handle, then awaits the handle, which can
+    // suspend: on a spent coop budget (here), or on another worker for the moment between the
+    // task's report and its completion. A select lost right there must lose no result.
+    auto rt = paused();
+    auto t = []() -> weft::Task<int> {
+        weft::JoinSet<int> set;
+        set.spawn(after(0ms, 42));
+        while (set.finished_count() == 0) co_await weft::yield_now();
+        auto at_once = []() -> weft::Task<int> { co_return 7; };
+        weft::detail::coop::budget = 0;  // the await on the finished handle yields
+        auto r = co_await weft::select(set.join_next(), at_once());
+        EXPECT_EQ(r.index(), 1u);
+        EXPECT_EQ(set.size(), 1u);
+        auto later = co_await set.join_next();
+        co_return (later && *later) ? **later : -1;
+    };
+    EXPECT_EQ(rt.block_on(t()), 42);
 }
 
 TEST(JoinSet, WorksOnTheMultiThreadRuntime) {

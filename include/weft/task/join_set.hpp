@@ -112,9 +112,9 @@ public:
     Task<std::optional<Output>> join_next() {
         if (handles_.empty()) co_return std::nullopt;
         typename std::map<std::uint64_t, JoinHandle<T>>::iterator it;
+        std::uint64_t key;
         for (;;) {
             co_await detail::JoinSetReady(*shared_);
-            std::uint64_t key;
             {
                 std::lock_guard lock(shared_->mutex);
                 key = shared_->finished.front();
@@ -124,9 +124,14 @@ public:
             if (it != handles_.end()) break;
             // A task given up by `detach_all` still reports when it ends: not ours any more.
         }
-        JoinHandle<T> handle = std::move(it->second);
+        // The await below can suspend: a task reports just before it is marked complete (on
+        // another worker it may not be yet), and a spent coop budget yields. A join_next
+        // destroyed there puts the task back, so the next call returns it.
+        Taking taking{*this, key, std::move(it->second)};
         handles_.erase(it);
-        co_return co_await handle;  // complete: returns at once
+        Output out = co_await taking.handle;
+        taking.handle.detach();  // joined
+        co_return std::move(out);
     }
 
     /// Asks every task to stop; their outputs (cancelled) still come out of `join_next`.
@@ -163,6 +168,22 @@ public:
     bool empty() const noexcept { return handles_.empty(); }
 
 private:
+    /// A finished task taken out of the set by `join_next` while it awaits the output.
+    struct Taking {
+        JoinSet& set;
+        std::uint64_t key;
+        JoinHandle<T> handle;  ///< detached once joined
+        ~Taking() {
+            if (!handle.valid()) return;
+            {
+                std::lock_guard lock(set.shared_->mutex);
+                if (key < set.shared_->detached_below) return;  // given up meanwhile: stays so
+                set.shared_->finished.push_front(key);
+            }
+            set.handles_.emplace(key, std::move(handle));
+        }
+    };
+
     // The report lives in the wrapper's frame: it fires when the frame goes, however it ends.
     static Task<T> tracked(Task<T> task, detail::FinishReport report) {
         (void)report;
