@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 #include <vector>
+#include <weft/combinator/select.hpp>
 #include <weft/runtime/runtime.hpp>
 #include <weft/runtime/yield_now.hpp>
 #include <weft/time/interval.hpp>
@@ -204,6 +205,27 @@ TEST(Sleep, ResetFromAnotherWorkerAsTheTimerFiresNeverStrandsTheWaiter) {
         co_return stranded;
     };
     EXPECT_EQ(rt.block_on(t()), 0);
+}
+
+TEST(Sleep, ANamedSleepAwaitedAgainAfterLostSelectsKeepsItsDeadline) {
+    // `auto deadline = sleep(50ms); select(deadline, step)` in a loop: each round the sleep
+    // loses leaves its timer registered; awaiting it again neither adds a second timer nor
+    // moves the deadline, and it leaves none behind.
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<std::vector<long>> {
+        auto start = wt::now();
+        auto deadline = wt::sleep(50ms);
+        long rounds = 0;
+        for (;;) {
+            auto r = co_await weft::select(deadline, wt::sleep(20ms));
+            if (r.index() == 0) break;
+            ++rounds;
+        }
+        auto at = std::chrono::duration_cast<std::chrono::milliseconds>(wt::now() - start).count();
+        co_return std::vector<long>{rounds, at >= 50 && at < 53 ? 50 : at};
+    };
+    EXPECT_EQ(rt.block_on(t()), (std::vector<long>{2, 50}));
+    EXPECT_EQ(rt.metrics().active_timers, 0u);
 }
 
 TEST(Interval, TicksAtTheRequestedPeriod) {
