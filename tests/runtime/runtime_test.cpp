@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 #include <weft/runtime/runtime.hpp>
@@ -82,6 +83,41 @@ TEST(Runtime, JoinReportsAnExceptionAsFailed) {
         co_return !r && r.error().is_failed() && r.error().exception != nullptr;
     };
     EXPECT_TRUE(rt.block_on(parent()));
+}
+
+// A joined handle is empty: it let go of the task, and awaiting it again (or awaiting a
+// default-constructed or detached one) is a clear error, not a moved-from value or a null
+// dereference.
+TEST(Runtime, AJoinedHandleIsEmptyAndAwaitingAnEmptyHandleThrows) {
+    weft::Runtime rt;
+    auto child = []() -> weft::Task<std::string> { co_return std::string(64, 'x'); };
+    auto parent = [&]() -> weft::Task<std::vector<std::string>> {
+        std::vector<std::string> seen;
+        auto h = weft::spawn_local(child());
+        auto first = co_await h;
+        seen.push_back(first ? *first : "error");
+        seen.push_back(h.valid() ? "valid" : "empty");
+        for (int kind = 0; kind < 3; ++kind) {
+            weft::JoinHandle<std::string> empty;
+            if (kind == 1) {
+                empty = weft::spawn_local(child());
+                empty.detach();
+            }
+            try {
+                if (kind == 2)
+                    (void)co_await h;  // joined already
+                else
+                    (void)co_await empty;
+                seen.push_back("no throw");
+            } catch (const std::logic_error& e) {
+                seen.push_back(std::string(e.what()).find("JoinHandle") != std::string::npos ? "logic_error"
+                                                                                             : e.what());
+            }
+        }
+        co_return seen;
+    };
+    EXPECT_EQ(rt.block_on(parent()), (std::vector<std::string>{std::string(64, 'x'), "empty", "logic_error",
+                                                               "logic_error", "logic_error"}));
 }
 
 // Counts live instances: the cell keeps the root's handle and its output in one slot, so every

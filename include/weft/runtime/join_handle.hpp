@@ -1,5 +1,6 @@
 #pragma once
 
+#include <stdexcept>
 #include <utility>
 #include <weft/runtime/task/cell.hpp>
 
@@ -20,6 +21,10 @@ namespace weft {
 /// waiter's waker; two tasks awaiting the same handle at once is a data race).
 /// Cancel safety: destroying a pending `co_await handle` only unregisters the waiter; the task
 /// and its result are unaffected, and the handle may be awaited again.
+///
+/// A `co_await` that returns takes the output and empties the handle (`valid()` is false, as
+/// after `detach`), which frees the task's memory as soon as the task is gone. Awaiting an empty
+/// handle (default-constructed, detached or already joined) throws `std::logic_error`.
 template <class T>
 class [[nodiscard]] JoinHandle {
 public:
@@ -46,18 +51,20 @@ public:
     void detach() noexcept { reset(); }
     bool valid() const noexcept { return cell_ != nullptr; }
 
-    auto operator co_await() & noexcept { return Awaiter{cell_}; }
-    auto operator co_await() && noexcept { return Awaiter{cell_}; }
+    auto operator co_await() & noexcept { return Awaiter{*this}; }
+    auto operator co_await() && noexcept { return Awaiter{*this}; }
 
 private:
     class Awaiter final : public detail::LeafAwaiter {
     public:
-        explicit Awaiter(detail::TaskCell<T>* cell) noexcept : cell_(cell) {}
+        explicit Awaiter(JoinHandle& handle) noexcept : handle_(&handle), cell_(handle.cell_) {}
         Awaiter(const Awaiter&) = delete;
         ~Awaiter() {
             if (registered_) cell_->clear_join_waker();
         }
-        bool await_ready() const noexcept { return cell_->is_complete() && detail::coop::poll_proceed(); }
+        bool await_ready() const noexcept {
+            return !cell_ || (cell_->is_complete() && detail::coop::poll_proceed());
+        }
         template <detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> h) noexcept {
             registered_ = cell_->set_join_waker(h.promise().context->waker());
@@ -69,7 +76,19 @@ private:
             suspend_here(h);
             return true;
         }
-        Output await_resume() { return cell_->take_output(); }
+        Output await_resume() {
+            if (!cell_)
+                throw std::logic_error(
+                    "weft::JoinHandle awaited with no task (default-constructed, detached or already "
+                    "joined)");
+            Output out = cell_->take_output();
+            // The output is ours now: the handle lets go of the task, which may free it, so the
+            // waiter unregisters first. (Moved meanwhile, the handle here is empty and the one
+            // it moved to keeps the task.)
+            if (std::exchange(registered_, false)) cell_->clear_join_waker();
+            if (handle_->cell_ == cell_) handle_->reset();
+            return out;
+        }
         bool ready() noexcept override { return cell_->is_complete(); }
         const char* describe() const noexcept override { return "join"; }
         void describe_detail(std::string& out) const override {
@@ -79,6 +98,7 @@ private:
         }
 
     private:
+        JoinHandle* handle_;
         detail::TaskCell<T>* cell_;
         bool registered_ = false;
     };
