@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 #include <weft/combinator/select.hpp>
@@ -300,6 +301,36 @@ TEST(Timeout, ZeroTimeoutFiresAtOnceWhileAnotherTaskKeepsTheRuntimeBusy) {
         co_return (co_await spinner).value();
     };
     EXPECT_LT(rt.block_on(t()), 1'000'000);
+}
+
+TEST(Timeout, AwaitedAgainAfterItReturnedThrows) {
+    // Single use: after it returned (the task's output, or a timeout that destroyed the task)
+    // there is nothing left to await; that is an error, not a null dereference.
+    auto rt = paused_runtime();
+    auto t = []() -> weft::Task<std::vector<std::string>> {
+        std::vector<std::string> seen;
+        auto quick = []() -> weft::Task<int> { co_return 1; };
+        auto slow = []() -> weft::Task<int> {
+            co_await wt::sleep(1h);
+            co_return 2;
+        };
+        auto done = wt::timeout(10ms, quick());
+        auto late = wt::timeout(10ms, slow());
+        auto r1 = co_await done;
+        auto r2 = co_await late;
+        seen.push_back(r1 ? std::to_string(*r1) : "error");
+        seen.push_back(!r2 && weft::is_timeout(r2.error()) ? "timed out" : "?");
+        for (auto* again : {&done, &late}) {
+            try {
+                (void)co_await *again;
+                seen.push_back("no throw");
+            } catch (const std::logic_error&) {
+                seen.push_back("logic_error");
+            }
+        }
+        co_return seen;
+    };
+    EXPECT_EQ(rt.block_on(t()), (std::vector<std::string>{"1", "timed out", "logic_error", "logic_error"}));
 }
 
 TEST(Timeout, ErrorIsDistinguishableFromOsTimeouts) {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
+#include <utility>
 #include <weft/detail/into_task.hpp>
 #include <weft/error.hpp>
 #include <weft/task.hpp>
@@ -36,7 +38,8 @@ struct TimeoutOutput<Result<U>> {
 /// `weft::Errc::timed_out` (test it with `weft::is_timeout`).
 ///
 /// Cancel safety: as the inner task's; destroying a pending timeout destroys both the inner
-/// task and the timer.
+/// task and the timer. A named one given up by a `select` may be awaited again; once it has
+/// returned, awaiting it again throws `std::logic_error`.
 template <class T>
 class [[nodiscard]] Timeout final : public weft::detail::PendingLeaf {
 public:
@@ -45,7 +48,8 @@ public:
     Timeout(Instant deadline, Task<T> task) : task_(std::move(task)), deadline_(deadline) {}
     Timeout(Timeout&&) = default;
 
-    bool await_ready() const noexcept { return false; }
+    /// Spent (it returned once): straight to `await_resume`, which says so.
+    bool await_ready() const noexcept { return spent_; }
 
     template <weft::detail::HasTaskContext P>
     bool await_suspend(std::coroutine_handle<P> h) {
@@ -63,6 +67,9 @@ public:
     }
 
     Output await_resume() {
+        // Single use: its task's output (or the task itself, on a timeout) is gone.
+        if (std::exchange(spent_, true))
+            throw std::logic_error("weft::time::timeout awaited again after it completed");
         if (task_.done()) return detail::TimeoutOutput<T>::wrap(task_);
         task_ = Task<T>{};  // cancel: destroy the frame before returning
         sleep_.reset();
@@ -94,6 +101,7 @@ private:
     Instant deadline_;
     weft::detail::TaskContext child_;
     std::optional<Sleep> sleep_;
+    bool spent_ = false;
 };
 
 /// Runs `task` with a time limit of `d`.
