@@ -85,6 +85,31 @@ TEST(Stream, ANamedNextAwaitedAgainAfterALostTimeoutWaitsForTheAwaitTheStreamIsI
     EXPECT_EQ(rt.block_on(t()), (std::vector<long>{2, 1000}));
 }
 
+// A stream given up by one task, mid-wait, and then consumed by another: the wait the body
+// registered for the first task must wake the second (with nested streams too: the outer
+// body's forwarder lives as long as the outer stream). Before, the old registration woke the
+// first task, long finished, and the second never woke (a hang, here a timeout of the guard).
+TEST(Stream, AStreamGivenUpMidWaitAndMovedToAnotherTaskWakesThatTask) {
+    for (bool nested : {false, true}) {
+        auto rt = paused();
+        auto t = [](bool nested) -> weft::Task<std::vector<long>> {
+            auto start = wt::now();
+            weft::Stream<int> s = nested ? ws::map(countdown(2), [](int v) { return v * 10; }) : countdown(2);
+            auto first = co_await wt::timeout(10ms, s.next());  // gives up while the body sleeps
+            auto other = [](weft::Stream<int> s) -> weft::Task<int> {
+                auto v = co_await s.next();
+                co_return v ? *v : -1;
+            };
+            auto h = weft::spawn(other(std::move(s)));
+            auto joined = co_await wt::timeout(1h, std::move(h));  // a guard, not a hang
+            auto at = std::chrono::duration_cast<std::chrono::milliseconds>(wt::now() - start).count();
+            long v = joined && *joined ? static_cast<long>(**joined) : -1;
+            co_return std::vector<long>{first ? 1 : 0, v, at >= 1000 && at < 1010 ? 1000 : at};
+        };
+        EXPECT_EQ(rt.block_on(t(nested)), (std::vector<long>{0, nested ? 20 : 2, 1000})) << nested;
+    }
+}
+
 weft::Stream<int> relay(weft::sync::mpsc::Receiver<int>& rx) {
     for (;;) {
         auto m = co_await rx.recv();

@@ -1,12 +1,16 @@
 #pragma once
 
+#include <atomic>
 #include <cassert>
 #include <coroutine>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <weft/detail/spin_lock.hpp>
 #include <weft/runtime/context.hpp>
+#include <weft/runtime/waker.hpp>
 
 namespace weft {
 
@@ -15,15 +19,60 @@ class Stream;
 
 namespace detail {
 
+/// The body's wakeable: it forwards every wake to whoever consumes the stream now. A leaf the
+/// body registered while an earlier consumer waited (one that gave up, a task since finished, a
+/// combinator branch since destroyed) then wakes the current one, and a nested stream's body
+/// wakes through its parent's forwarder, which lives as long as the parent.
+class StreamWaker final : public Wakeable {
+public:
+    void wake_by_ref() noexcept override {
+        Waker target;
+        {
+            std::lock_guard lock(mutex_);
+            target = target_;
+        }
+        target.wake_and_reset();
+    }
+    void add_ref() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept override {
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    /// By the consumer, at each `next()`: wakes go to `consumer` from now on. Only consumers
+    /// write `current_` (one at a time), so an unchanged consumer costs one comparison; the
+    /// waker held in `target_` keeps that consumer alive, so its address cannot be reused.
+    void forward_to(Wakeable* consumer) {
+        if (consumer == current_) return;
+        Waker previous;  // released after unlocking
+        {
+            std::lock_guard lock(mutex_);
+            previous = std::exchange(target_, Waker(consumer));
+        }
+        current_ = consumer;
+    }
+
+private:
+    ~StreamWaker() = default;
+    std::atomic<std::size_t> refs_{1};
+    SpinLock mutex_;
+    Waker target_;
+    Wakeable* current_ = nullptr;
+};
+
 template <class T>
 class StreamPromise {
 public:
     /// The body runs in a context of its own, polled by `next()` (as `timeout` polls its task),
     /// rather than in its consumer's: a `next()` given up (a `select` it lost) leaves the body
     /// waiting on its own leaf, in a context that outlives the consumer's, and the next
-    /// `next()` polls that leaf instead of resuming the body as if the wait were over.
+    /// `next()` polls that leaf instead of resuming the body as if the wait were over. Its
+    /// wakes go through `waker`, to the consumer of the latest `next()`.
     TaskContext body;
     TaskContext* context = &body;
+    StreamWaker* const waker = new StreamWaker;
+
+    StreamPromise() noexcept { body.wakeable = waker; }
+    StreamPromise(const StreamPromise&) = delete;
+    ~StreamPromise() { waker->release(); }
 
     Stream<T> get_return_object() noexcept;
     std::suspend_always initial_suspend() noexcept { return {}; }
@@ -125,7 +174,7 @@ public:
         template <detail::HasTaskContext P>
         bool await_suspend(std::coroutine_handle<P> consumer) {
             detail::TaskContext& ctx = *consumer.promise().context;
-            h_.promise().body.wakeable = ctx.wakeable;
+            h_.promise().waker->forward_to(ctx.wakeable);
             if (ready()) return false;
             continuation = consumer;
             ctx.pending = this;
