@@ -85,18 +85,20 @@ TEST(Runtime, JoinReportsAnExceptionAsFailed) {
     EXPECT_TRUE(rt.block_on(parent()));
 }
 
-// A joined handle is empty: it let go of the task, and awaiting it again (or awaiting a
-// default-constructed or detached one) is a clear error, not a moved-from value or a null
-// dereference.
-TEST(Runtime, AJoinedHandleIsEmptyAndAwaitingAnEmptyHandleThrows) {
+// A handle awaited as an rvalue is emptied: it let go of the task, and awaiting it again (or
+// awaiting a default-constructed or detached one) is a clear error, not a null dereference.
+TEST(Runtime, AnEmptyHandleThrowsWhenAwaited) {
     weft::Runtime rt;
     auto child = []() -> weft::Task<std::string> { co_return std::string(64, 'x'); };
     auto parent = [&]() -> weft::Task<std::vector<std::string>> {
         std::vector<std::string> seen;
         auto h = weft::spawn_local(child());
-        auto first = co_await h;
+        auto kept = weft::spawn_local(child());
+        auto first = co_await std::move(h);
         seen.push_back(first ? *first : "error");
         seen.push_back(h.valid() ? "valid" : "empty");
+        auto by_ref = co_await kept;  // an lvalue await keeps the task
+        seen.push_back(by_ref && kept.valid() && kept.is_finished() ? "kept" : "?");
         for (int kind = 0; kind < 3; ++kind) {
             weft::JoinHandle<std::string> empty;
             if (kind == 1) {
@@ -105,7 +107,7 @@ TEST(Runtime, AJoinedHandleIsEmptyAndAwaitingAnEmptyHandleThrows) {
             }
             try {
                 if (kind == 2)
-                    (void)co_await h;  // joined already
+                    (void)co_await h;  // emptied by the rvalue await
                 else
                     (void)co_await empty;
                 seen.push_back("no throw");
@@ -116,8 +118,8 @@ TEST(Runtime, AJoinedHandleIsEmptyAndAwaitingAnEmptyHandleThrows) {
         }
         co_return seen;
     };
-    EXPECT_EQ(rt.block_on(parent()), (std::vector<std::string>{std::string(64, 'x'), "empty", "logic_error",
-                                                               "logic_error", "logic_error"}));
+    EXPECT_EQ(rt.block_on(parent()), (std::vector<std::string>{std::string(64, 'x'), "empty", "kept",
+                                                               "logic_error", "logic_error", "logic_error"}));
 }
 
 // Counts live instances: the cell keeps the root's handle and its output in one slot, so every

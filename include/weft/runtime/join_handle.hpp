@@ -22,9 +22,11 @@ namespace weft {
 /// Cancel safety: destroying a pending `co_await handle` only unregisters the waiter; the task
 /// and its result are unaffected, and the handle may be awaited again.
 ///
-/// A `co_await` that returns takes the output and empties the handle (`valid()` is false, as
-/// after `detach`), which frees the task's memory as soon as the task is gone. Awaiting an empty
-/// handle (default-constructed, detached or already joined) throws `std::logic_error`.
+/// Awaiting takes the output: a handle awaited as an rvalue (`co_await std::move(h)`,
+/// `co_await weft::spawn(...)`) is emptied by it (`valid()` is false, as after `detach`), and the
+/// task's memory goes as soon as the task is gone; awaited as an lvalue it keeps the task, and a
+/// second await after the first returned yields a moved-from value. Awaiting an empty handle
+/// (default-constructed, detached or moved from) throws `std::logic_error`.
 template <class T>
 class [[nodiscard]] JoinHandle {
 public:
@@ -51,16 +53,19 @@ public:
     void detach() noexcept { reset(); }
     bool valid() const noexcept { return cell_ != nullptr; }
 
-    auto operator co_await() & noexcept { return Awaiter{*this}; }
-    auto operator co_await() && noexcept { return Awaiter{*this}; }
+    auto operator co_await() & noexcept { return Awaiter{cell_, false}; }
+    /// The awaiter takes over the handle's reference (nothing refers to the handle meanwhile,
+    /// so it may be moved or destroyed while the await is pending).
+    auto operator co_await() && noexcept { return Awaiter{std::exchange(cell_, nullptr), true}; }
 
 private:
     class Awaiter final : public detail::LeafAwaiter {
     public:
-        explicit Awaiter(JoinHandle& handle) noexcept : handle_(&handle), cell_(handle.cell_) {}
+        Awaiter(detail::TaskCell<T>* cell, bool owns) noexcept : cell_(cell), owns_(owns) {}
         Awaiter(const Awaiter&) = delete;
         ~Awaiter() {
             if (registered_) cell_->clear_join_waker();
+            if (owns_ && cell_) cell_->release();
         }
         bool await_ready() const noexcept {
             return !cell_ || (cell_->is_complete() && detail::coop::poll_proceed());
@@ -79,15 +84,9 @@ private:
         Output await_resume() {
             if (!cell_)
                 throw std::logic_error(
-                    "weft::JoinHandle awaited with no task (default-constructed, detached or already "
-                    "joined)");
-            Output out = cell_->take_output();
-            // The output is ours now: the handle lets go of the task, which may free it, so the
-            // waiter unregisters first. (Moved meanwhile, the handle here is empty and the one
-            // it moved to keeps the task.)
-            if (std::exchange(registered_, false)) cell_->clear_join_waker();
-            if (handle_->cell_ == cell_) handle_->reset();
-            return out;
+                    "weft::JoinHandle awaited with no task (default-constructed, detached or moved "
+                    "from)");
+            return cell_->take_output();
         }
         bool ready() noexcept override { return cell_->is_complete(); }
         const char* describe() const noexcept override { return "join"; }
@@ -98,8 +97,8 @@ private:
         }
 
     private:
-        JoinHandle* handle_;
         detail::TaskCell<T>* cell_;
+        bool owns_;  // the handle's reference, taken from an rvalue handle
         bool registered_ = false;
     };
 
