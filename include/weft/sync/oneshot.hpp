@@ -33,7 +33,7 @@ struct OneshotState {
     std::optional<T> value;
     Waker rx_waker;  ///< the task awaiting the receiver
     Waker tx_waker;  ///< the task awaiting `closed()` on the sender
-    std::atomic<std::uint8_t> refs{2};
+    std::atomic<std::uint32_t> refs{2};
 
     std::uint8_t load() const noexcept { return flags.load(std::memory_order_acquire); }
     void release() noexcept {

@@ -127,7 +127,7 @@ public:
         // The await below can suspend: a task reports just before it is marked complete (on
         // another worker it may not be yet), and a spent coop budget yields. A join_next
         // destroyed there puts the task back, so the next call returns it.
-        Taking taking{*this, key, std::move(it->second)};
+        Taking taking{*this, shared_, key, std::move(it->second)};
         handles_.erase(it);
         Output out = co_await taking.handle;
         taking.handle.detach();  // joined
@@ -171,16 +171,20 @@ private:
     /// A finished task taken out of the set by `join_next` while it awaits the output.
     struct Taking {
         JoinSet& set;
+        std::shared_ptr<detail::JoinSetShared> shared;  ///< the set's, to tell a moved set
         std::uint64_t key;
         JoinHandle<T> handle;  ///< detached once joined
         ~Taking() {
-            if (!handle.valid()) return;
+            if (!handle.valid() || set.shared_ != shared) return;  // joined, or the set moved
             {
-                std::lock_guard lock(set.shared_->mutex);
-                if (key < set.shared_->detached_below) return;  // given up meanwhile: stays so
-                set.shared_->finished.push_front(key);
+                std::lock_guard lock(shared->mutex);
+                if (key < shared->detached_below) return;  // given up meanwhile: stays so
+                shared->finished.push_front(key);
             }
-            set.handles_.emplace(key, std::move(handle));
+            try {
+                set.handles_.emplace(key, std::move(handle));
+            } catch (...) {  // out of memory: the task is detached, and its report skipped
+            }
         }
     };
 
