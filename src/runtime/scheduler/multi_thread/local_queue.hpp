@@ -9,7 +9,8 @@
 // it, so a thief never reads a slot that is being overwritten. Only one thief at a time.
 //
 //   owner push:  write slot[tail], publish tail+1              (ring full: half goes to inject)
-//   owner pop:   CAS head.real += 1 (and head.steal if equal)
+//   owner pop:   CAS head.real += 1 (and head.steal if equal); a plain store when there are
+//                no thieves (a runtime with one worker)
 //   steal:       CAS head.real += n (steal stays), copy n slots, CAS head.steal = head.real
 //
 // Capacity 256 as in Tokio: big enough that overflow into the global queue is rare, small
