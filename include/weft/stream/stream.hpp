@@ -70,7 +70,7 @@ public:
     TaskContext* context = &body;
     StreamWaker* const waker = new StreamWaker;
 
-    StreamPromise() noexcept { body.wakeable = waker; }
+    StreamPromise() { body.wakeable = waker; }  // may throw: `new StreamWaker`, like the frame
     StreamPromise(const StreamPromise&) = delete;
     ~StreamPromise() { waker->release(); }
 
