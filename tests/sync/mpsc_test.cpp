@@ -33,6 +33,24 @@ weft::Task<bool> send_one(mpsc::Sender<int> tx, int v) { co_return (co_await tx.
 
 weft::Task<std::optional<int>> recv_one(mpsc::Receiver<int>& rx) { co_return co_await rx.recv(); }
 
+/// The end of the keep-its-place tests: two receives each free a slot, the second for `other`,
+/// the sender queued behind the named awaiter; it must have sent (not been cut out of the line),
+/// and the channel of one slot must have it free again.
+weft::Task<> expect_the_sender_behind_sent(mpsc::Receiver<int>& rx, const mpsc::Sender<int>& tx,
+                                           weft::JoinHandle<bool>& other, std::vector<int>& got) {
+    for (int i = 0; i < 2; ++i) {
+        auto v = co_await weft::time::timeout(1s, recv_one(rx));
+        got.push_back(v && *v ? **v : -1);
+    }
+    auto other_sent = co_await weft::time::timeout(1s, other);
+    if (!other_sent) {
+        other.abort();
+        (void)co_await other;
+    }
+    EXPECT_TRUE(other_sent && *other_sent && **other_sent) << "the sender behind it was cut out";
+    EXPECT_EQ(tx.capacity(), 1u);
+}
+
 /// Lets every other ready task run until it waits (the current-thread runtime is FIFO).
 weft::Task<> settle(int rounds = 4) {
     for (int i = 0; i < rounds; ++i) co_await weft::yield_now();
@@ -398,17 +416,7 @@ TEST(Mpsc, ANamedSendAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
         auto second = co_await weft::time::timeout(1s, s);
         EXPECT_TRUE(second && *second);
         co_await receiver;
-        for (int i = 0; i < 2; ++i) {
-            auto v = co_await weft::time::timeout(1s, recv_one(rx));  // each frees a slot for `other`
-            got.push_back(v && *v ? **v : -1);
-        }
-        auto other_sent = co_await weft::time::timeout(1s, other);
-        if (!other_sent) {
-            other.abort();
-            (void)co_await other;
-        }
-        EXPECT_TRUE(other_sent && *other_sent && **other_sent) << "the sender behind it was cut out";
-        EXPECT_EQ(tx.capacity(), 1u);
+        co_await expect_the_sender_behind_sent(rx, tx, other, got);
         co_return got;
     };
     EXPECT_EQ(rt.block_on(main()), (std::vector<int>{0, 1, 2}));
@@ -598,17 +606,7 @@ TEST(Mpsc, ANamedReserveAwaitedAgainAfterALostTimeoutKeepsItsPlace) {
         EXPECT_TRUE(permit);
         if (permit) permit->send(1);
         co_await receiver;
-        for (int i = 0; i < 2; ++i) {
-            auto v = co_await weft::time::timeout(1s, recv_one(rx));
-            got.push_back(v && *v ? **v : -1);
-        }
-        auto other_sent = co_await weft::time::timeout(1s, other);
-        if (!other_sent) {
-            other.abort();
-            (void)co_await other;
-        }
-        EXPECT_TRUE(other_sent && *other_sent && **other_sent) << "the sender behind it was cut out";
-        EXPECT_EQ(tx.capacity(), 1u);
+        co_await expect_the_sender_behind_sent(rx, tx, other, got);
         co_return got;
     };
     EXPECT_EQ(rt.block_on(main()), (std::vector<int>{0, 1, 2}));

@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <thread>
 #include <vector>
 
@@ -13,31 +12,9 @@
 namespace {
 
 using weft::detail::InjectQueue;
-using weft::detail::Scheduler;
 using weft::detail::TaskHeader;
 
-using weft::test::InertScheduler;
-
-// The queue only moves pointers; these tasks are never run or released.
-class InertTask final : public TaskHeader {
-public:
-    InertTask(Scheduler* s, std::uint64_t id) : TaskHeader(s, id, nullptr, std::source_location::current()) {}
-    ~InertTask() = default;
-
-private:
-    std::uint64_t poll_frame() override { return 0; }
-    void cancel_frame() noexcept override {}
-    void deallocate() noexcept override {}
-};
-
-struct Tasks {
-    InertScheduler scheduler;
-    std::vector<std::unique_ptr<InertTask>> all;
-    explicit Tasks(std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) all.push_back(std::make_unique<InertTask>(&scheduler, i));
-    }
-    TaskHeader* operator[](std::size_t i) const { return all[i].get(); }
-};
+using Tasks = weft::test::InertTasks;
 
 TEST(InjectQueue, KeepsFifoOrderWhileTheRingGrows) {
     Tasks tasks(10'000);

@@ -15,29 +15,9 @@
 namespace {
 
 using weft::detail::LocalQueue;
-using weft::detail::Scheduler;
 using weft::detail::TaskHeader;
 
-// The queue only moves pointers; these tasks are never run or released.
-class InertTask final : public TaskHeader {
-public:
-    InertTask(Scheduler* s, std::uint64_t id) : TaskHeader(s, id, nullptr, std::source_location::current()) {}
-    ~InertTask() = default;
-
-private:
-    std::uint64_t poll_frame() override { return 0; }
-    void cancel_frame() noexcept override {}
-    void deallocate() noexcept override {}
-};
-
-struct Tasks {
-    weft::test::InertScheduler scheduler;
-    std::vector<std::unique_ptr<InertTask>> all;
-    explicit Tasks(std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) all.push_back(std::make_unique<InertTask>(&scheduler, i));
-    }
-    TaskHeader* operator[](std::size_t i) const { return all[i].get(); }
-};
+using Tasks = weft::test::InertTasks;
 
 // Pushes and pops across several laps of the ring, in both modes.
 void expect_fifo_over_laps(LocalQueue& q, const Tasks& tasks) {
