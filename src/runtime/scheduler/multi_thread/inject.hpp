@@ -30,9 +30,10 @@ namespace weft::detail {
 /// frees a hundred thousand task blocks (that consolidation was an eighth of spawn_many_local).
 /// A first mapping of 64 KiB in small pages takes the usual trickle of remote wakes; a backlog
 /// beyond it moves (a 64 KiB copy) to a 2 MiB-aligned mapping of 2 MiB marked for a huge page,
-/// where it grows in place (past that, to a larger huge-page mapping, freed once drained). A spawn storm's backlog of 100,000 tasks is 800 KiB of ring:
-/// 200 faults of a small page cost 2.3 ms under this VM's hypervisor, one huge page about 0.12
-/// ms (`weft-page-fault-cost`), and on bare metal the two are about even.
+/// where it grows in place (past that, to a larger huge-page mapping, freed once drained). A
+/// spawn storm's backlog of 100,000 tasks is 800 KiB of ring: 200 faults of a small page cost
+/// 2.3 ms under this VM's hypervisor, one huge page about 0.12 ms, or 4-5 ms when the host has
+/// not backed it yet (`weft-page-fault-cost` measures both).
 class InjectQueue {
 public:
     InjectQueue() = default;
