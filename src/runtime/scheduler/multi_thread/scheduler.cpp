@@ -327,6 +327,9 @@ void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
     // The worker is the only writer (polls never nest): a plain store, no locked increment.
     const std::uint64_t seq = w.poll_seq.load(std::memory_order_relaxed);
     w.poll_seq.store(seq + 1, std::memory_order_release);  // odd: polling
+    // Counted before the poll: the task may complete and wake a reader of the metrics, which
+    // must then see the poll that produced the result.
+    bump(w.polls);
     std::uint64_t start = config_.poll_time_histogram ? now_us() : 0;
     task->run();
     if (config_.poll_time_histogram) {
@@ -335,7 +338,6 @@ void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
         bump(w.poll_histogram[bucket]);
     }
     w.poll_seq.store(seq + 2, std::memory_order_release);  // even: idle
-    bump(w.polls);
 }
 
 void MultiThreadScheduler::run_task(Worker& w, TaskHeader* task) {
