@@ -266,6 +266,31 @@ TEST(Stream, DroppingABufferCancelsTasksInFlight) {
     EXPECT_EQ(rt.metrics().active_timers, 0u);
 }
 
+TEST(Stream, ABufferGivenUpMidWaitAndMovedToAnotherTaskWakesThatTask) {
+    // Its tasks in flight were started under the first task's `next()`; the one that ends
+    // after the move must wake the task that now awaits the buffer.
+    for (bool ordered : {false, true}) {
+        auto rt = paused();
+        auto t = [](bool ordered) -> weft::Task<std::vector<long>> {
+            auto start = wt::now();
+            auto slow = [](int v) { return delayed(v, std::chrono::milliseconds(1000 + 10 * v)); };
+            weft::Stream<int> s = ordered ? ws::buffered(ws::map(numbers(3), slow), 2)
+                                          : ws::buffer_unordered(ws::map(numbers(3), slow), 2);
+            auto first = co_await wt::timeout(10ms, s.next());  // gives up while both sleep
+            auto other = [](weft::Stream<int> s) -> weft::Task<int> {
+                auto v = co_await s.next();
+                co_return v ? *v : -1;
+            };
+            auto h = weft::spawn(other(std::move(s)));
+            auto joined = co_await wt::timeout(1h, std::move(h));  // a guard, not a hang
+            auto at = std::chrono::duration_cast<std::chrono::milliseconds>(wt::now() - start).count();
+            long v = joined && *joined ? static_cast<long>(**joined) : -2;
+            co_return std::vector<long>{first ? 1 : 0, v, at >= 1000 && at < 1005 ? 1000 : at};
+        };
+        EXPECT_EQ(rt.block_on(t(ordered)), (std::vector<long>{0, 0, 1000})) << ordered;
+    }
+}
+
 TEST(Stream, BufferUnorderedOnTheMultiThreadRuntime) {
     auto rt = weft::Runtime::Builder::multi_thread().worker_threads(2).build();
     auto t = []() -> weft::Task<long> {
