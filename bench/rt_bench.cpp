@@ -46,14 +46,17 @@ namespace {
 
 constexpr const char* usage =
     R"(usage: weft-rt-bench [BENCH...] [--threads N[,N...]] [--flavor current|multi|both]
-                     [--scale F] [--repeat R] [--no-warmup] [--header] [--list]
+                     [--scale F] [--repeat R] [--no-warmup] [--warmup-scale W]
+                     [--header] [--list]
 
   BENCH      one or more of the names printed by --list (default: all)
   --threads  multi_thread worker counts, comma separated (default: #CPUs)
   --flavor   which runtime flavors to run (default: both)
   --scale    multiply every benchmark's op count by F (default 1.0)
   --repeat   run each measurement R times, one line each (default 1)
-  --no-warmup  skip the untimed 1/10-size warm-up run
+  --no-warmup  skip the untimed warm-up run
+  --warmup-scale  the warm-up's size as a fraction of the measured run's (default 0.1, the
+               Tokio anchor's; the Asio anchor's warm-up is full size, 1)
 )";
 
 // Base sizes at --scale 1: the Tokio anchor's, so that ops and work per op are the same.
@@ -454,7 +457,8 @@ struct Args {
 
     static Args parse(int argc, char** argv) {
         static constexpr std::string_view bool_flags[] = {"no-warmup", "header", "list", "help"};
-        static constexpr std::string_view value_opts[] = {"threads", "flavor", "scale", "repeat"};
+        static constexpr std::string_view value_opts[] = {"threads", "flavor", "scale", "repeat",
+                                                          "warmup-scale"};
         Args a;
         for (int i = 1; i < argc; ++i) {
             std::string_view arg = argv[i];
@@ -534,6 +538,9 @@ int main(int argc, char** argv) {
     }
     const double scale = args.get("scale") ? parse_double(*args.get("scale"), "scale") : 1.0;
     if (std::isnan(scale) || scale <= 0) die("--scale must be > 0");
+    const double warmup_scale =
+        args.get("warmup-scale") ? parse_double(*args.get("warmup-scale"), "warmup-scale") : 0.1;
+    if (std::isnan(warmup_scale) || warmup_scale <= 0) die("--warmup-scale must be > 0");
     const std::size_t repeat = args.get("repeat") ? parse_count(*args.get("repeat"), "repeat") : 1;
     const std::vector<std::size_t> threads =
         args.get("threads") ? parse_list(*args.get("threads"))
@@ -563,7 +570,7 @@ int main(int argc, char** argv) {
         for (const auto& flavor : flavors) {
             try {
                 weft::Runtime rt = flavor.build();
-                if (!args.flag("no-warmup")) (void)run_one(name, rt, scale / 10.0, flavor, false);
+                if (!args.flag("no-warmup")) (void)run_one(name, rt, scale * warmup_scale, flavor, false);
                 for (std::size_t r = 0; r < repeat; ++r) {
                     for (const Line& l : run_one(name, rt, scale, flavor, true)) print_line(l, flavor);
                 }
