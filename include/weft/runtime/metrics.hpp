@@ -38,9 +38,13 @@ struct BlockedWorkerReport {
 ///     std::println("{} live tasks, {} polls", m.live_tasks, m.polls);
 struct RuntimeMetrics {
     std::size_t workers = 1;
-    std::size_t live_tasks = 0;  ///< spawned and not yet complete
+    /// Spawned and not yet released. On the multi-thread runtime a worker releases a task just
+    /// after its joiner is woken, so right after a join the count may still include it.
+    std::size_t live_tasks = 0;
     std::uint64_t spawned_total = 0;
-    std::uint64_t polls = 0;             ///< task polls, the block_on root excluded
+    /// Task polls, the block_on root excluded. Counted when each starts, so the poll that
+    /// produced a result a joiner has seen is in the count.
+    std::uint64_t polls = 0;
     std::uint64_t remote_schedules = 0;  ///< wakes that came from another thread
     std::uint64_t parks = 0;             ///< times the thread blocked waiting for events
     std::size_t local_queue_depth = 0;
