@@ -59,6 +59,7 @@ struct RuntimeMetrics {
     std::vector<WorkerMetrics> per_worker;  ///< multi-thread runtime only
     /// Poll durations, when enabled on the builder: bucket i counts polls that took
     /// [2^i, 2^(i+1)) microseconds (bucket 0: under 2 us; the last: everything longer).
+    /// A poll is added when it ends, so right after a join its last poll may be missing.
     std::array<std::uint64_t, 16> poll_time_histogram{};
 };
 

@@ -49,6 +49,9 @@ void CurrentThreadScheduler::push_remote(TaskHeader* task) noexcept {
         std::lock_guard lock(remote_mutex_);
         closed = closed_;
         if (!closed) {
+            // Counted before the push: the task may run, complete and wake a reader of the
+            // metrics before this thread gets past the lock.
+            remote_schedules_.fetch_add(1, std::memory_order_relaxed);
             remote_.push(task);
             unpark = std::exchange(parked_, false);
         }
@@ -57,7 +60,6 @@ void CurrentThreadScheduler::push_remote(TaskHeader* task) noexcept {
         task->release();  // the runtime is gone: the task is COMPLETE (or about to be)
         return;
     }
-    remote_schedules_.fetch_add(1, std::memory_order_relaxed);
     if (unpark) io_.unpark();
 }
 
