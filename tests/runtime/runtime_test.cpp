@@ -248,7 +248,9 @@ TEST(Runtime, CancellingATaskSuspendedOnAJoinLeavesTheJoinedTaskIntact) {
 }
 
 TEST(Runtime, DroppedJoinHandleDetachesTheTask) {
-    weft::Runtime rt;
+    // Paused: on real time a 45 ms stall of this thread would fire both timers in one turn,
+    // and the parent, polled first, would finish before the body.
+    auto rt = weft::Runtime::Builder::current_thread().start_paused(true).build();
     int done = 0;
     auto body = [&]() -> weft::Task<> {
         co_await weft::time::sleep(5ms);
@@ -294,7 +296,9 @@ TEST(Runtime, WakesFromAnotherThreadUnparkTheRuntime) {
         co_return total;
     };
     EXPECT_EQ(rt.block_on(parent()), 6);
-    EXPECT_GE(rt.metrics().remote_schedules, 5u);
+    // Each wake is remote, but one that lands while its task's poll is still ending (the waking
+    // thread outran a stalled runtime thread by 10 ms) only marks it NOTIFIED and is not counted.
+    EXPECT_GE(rt.metrics().remote_schedules, 1u);
 }
 
 TEST(Runtime, WakingAQueuedTaskTwiceRunsItOnce) {

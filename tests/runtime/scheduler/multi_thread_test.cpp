@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -275,7 +276,17 @@ TEST(MultiThread, DumpListsStuckTasksAndWhatTheyWaitFor) {
         co_return "";
     };
     rt.block_on(root());
+    // 20 ms is usually enough, but a worker preempted mid-poll on a loaded machine is not
+    // waiting yet: give it up to 5 s to get there.
+    const char* waits[] = {"sleep (deadline in", "fd readable (fd ", "join (task "};
+    auto all_waiting = [&](const std::string& d) {
+        return std::ranges::all_of(waits, [&](const char* w) { return d.find(w) != std::string::npos; });
+    };
     std::string dump = rt.dump();
+    for (int i = 0; i < 5000 && !all_waiting(dump); ++i) {
+        std::this_thread::sleep_for(1ms);
+        dump = rt.dump();
+    }
     EXPECT_NE(dump.find("'stuck-sleeper'"), std::string::npos) << dump;
     EXPECT_NE(dump.find("sleep (deadline in"), std::string::npos) << dump;
     EXPECT_NE(dump.find("'stuck-acceptor'"), std::string::npos) << dump;
