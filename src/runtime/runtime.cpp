@@ -45,6 +45,7 @@ Runtime RuntimeBuilder::build() const {
     detail::CurrentThreadConfig config;
     config.start_paused = start_paused_;
     config.blocking = blocking;
+    config.poll_time_histogram = poll_time_histogram_;
     return Runtime(new detail::CurrentThreadScheduler(config));
 }
 

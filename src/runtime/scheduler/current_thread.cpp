@@ -3,19 +3,15 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "runtime/scheduler/counters.hpp"
 #include "runtime/task/dump.hpp"
 
 namespace weft::detail {
 
-namespace {
-// A relaxed increment without a locked instruction, for counters with a single writer.
-void bump(std::atomic<std::uint64_t>& counter) noexcept {
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-}  // namespace
-
 CurrentThreadScheduler::CurrentThreadScheduler(const CurrentThreadConfig& config)
-    : time_([this] { io_.unpark(); }), blocking_(std::make_unique<BlockingPool>(config.blocking)) {
+    : time_([this] { io_.unpark(); }),
+      blocking_(std::make_unique<BlockingPool>(config.blocking)),
+      time_polls_(config.poll_time_histogram) {
     if (config.start_paused) time_.pause();
 }
 
@@ -170,7 +166,13 @@ void CurrentThreadScheduler::block_on(TaskContext& root, std::coroutine_handle<>
             ++tick_;
             bump(polls_);
             coop::BudgetScope budget(coop::initial_budget);
-            task->run();
+            if (time_polls_) {
+                const std::uint64_t start = PollTimeHistogram::now_us();
+                task->run();
+                poll_times_.record(PollTimeHistogram::now_us() - start);
+            } else {
+                task->run();
+            }
         }
         park(has_local_work());
     }
@@ -208,6 +210,7 @@ RuntimeMetrics CurrentThreadScheduler::metrics() const {
     m.remote_schedules = remote_schedules_.load(std::memory_order_relaxed);
     m.parks = parks_.load(std::memory_order_relaxed);
     m.local_queue_depth = local_.size();
+    poll_times_.add_to(m.poll_time_histogram);
     {
         std::lock_guard lock(remote_mutex_);
         m.remote_queue_depth = remote_.size();

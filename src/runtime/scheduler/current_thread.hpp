@@ -16,6 +16,7 @@
 
 #include "io/driver.hpp"
 #include "runtime/core.hpp"
+#include "runtime/scheduler/counters.hpp"
 #include "runtime/task/owned_tasks.hpp"
 #include "runtime/task/queue.hpp"
 #include "time/driver.hpp"
@@ -25,6 +26,7 @@ namespace weft::detail {
 struct CurrentThreadConfig {
     bool start_paused = false;
     BlockingPool::Config blocking;
+    bool poll_time_histogram = false;
 };
 
 class CurrentThreadScheduler final : public RuntimeCore {
@@ -97,6 +99,8 @@ private:
     std::atomic<std::uint64_t> polls_{0};  // written by the runtime thread only
     std::atomic<std::uint64_t> remote_schedules_{0};
     std::atomic<std::uint64_t> parks_{0};
+    const bool time_polls_;
+    PollTimeHistogram poll_times_;  // written by the runtime thread only
 };
 
 }  // namespace weft::detail

@@ -5,6 +5,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "runtime/scheduler/counters.hpp"
 #include "runtime/task/dump.hpp"
 #include "runtime/thread_parker.hpp"
 
@@ -19,16 +20,6 @@ constexpr std::uint32_t event_interval = 61;
 constexpr int max_lifo_polls = 3;
 // A LIFO task whose worker has been in one poll for this many monitor samples may be stolen.
 constexpr std::uint64_t lifo_steal_after_samples = 1;
-
-void bump(std::atomic<std::uint64_t>& counter) noexcept {
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-
-std::uint64_t now_us() noexcept {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                          std::chrono::steady_clock::now().time_since_epoch())
-                                          .count());
-}
 
 }  // namespace
 
@@ -52,7 +43,7 @@ struct MultiThreadScheduler::Worker {
     std::atomic<std::uint64_t> parks{0};
     std::atomic<std::uint64_t> overflows{0};
     std::atomic<std::uint64_t> spawned{0};  // spawns from tasks on this worker
-    std::array<std::atomic<std::uint64_t>, 16> poll_histogram{};
+    PollTimeHistogram poll_times;
     // Odd while a poll is running; the monitor compares samples to spot a stuck poll.
     std::atomic<std::uint64_t> poll_seq{0};
     std::atomic<std::uint64_t> polling_id{0};
@@ -330,12 +321,12 @@ void MultiThreadScheduler::poll_one(Worker& w, TaskHeader* task) {
     // Counted before the poll: the task may complete and wake a reader of the metrics, which
     // must then see the poll that produced the result.
     bump(w.polls);
-    std::uint64_t start = config_.poll_time_histogram ? now_us() : 0;
-    task->run();
     if (config_.poll_time_histogram) {
-        std::uint64_t us = now_us() - start;
-        std::size_t bucket = us < 2 ? 0 : std::min<std::size_t>(15, 63 - __builtin_clzll(us));
-        bump(w.poll_histogram[bucket]);
+        const std::uint64_t start = PollTimeHistogram::now_us();
+        task->run();
+        w.poll_times.record(PollTimeHistogram::now_us() - start);
+    } else {
+        task->run();
     }
     w.poll_seq.store(seq + 2, std::memory_order_release);  // even: idle
 }
@@ -480,8 +471,7 @@ RuntimeMetrics MultiThreadScheduler::metrics() const {
         m.polls += wm.polls;
         m.parks += wm.parks;
         m.local_queue_depth += wm.local_queue_depth;
-        for (std::size_t i = 0; i < m.poll_time_histogram.size(); ++i)
-            m.poll_time_histogram[i] += w->poll_histogram[i].load(std::memory_order_relaxed);
+        w->poll_times.add_to(m.poll_time_histogram);
         m.per_worker.push_back(wm);
     }
     fill_driver_metrics(m, io_, time_, blocking_.get());
