@@ -47,7 +47,7 @@ namespace {
 constexpr const char* usage =
     R"(usage: weft-rt-bench [BENCH...] [--threads N[,N...]] [--flavor current|multi|both]
                      [--scale F] [--repeat R] [--no-warmup] [--warmup-scale W]
-                     [--header] [--list]
+                     [--poll-time-histogram] [--no-blocked-monitor] [--header] [--list]
 
   BENCH      one or more of the names printed by --list (default: all)
   --threads  multi_thread worker counts, comma separated (default: #CPUs)
@@ -57,6 +57,8 @@ constexpr const char* usage =
   --no-warmup  skip the untimed warm-up run
   --warmup-scale  the warm-up's size as a fraction of the measured run's (default 0.1, the
                Tokio anchor's; the Asio anchor's warm-up is full size, 1)
+  --poll-time-histogram  enable the runtime's poll-time histogram (off by default)
+  --no-blocked-monitor   disable the blocked-worker monitor (on by default, multi only)
 )";
 
 // Base sizes at --scale 1: the Tokio anchor's, so that ops and work per op are the same.
@@ -100,14 +102,24 @@ std::size_t scaled(std::size_t base, double scale) {
                                  static_cast<std::size_t>(std::llround(static_cast<double>(base) * scale)));
 }
 
+/// What the runtime observes about itself, beyond the always-on counters: the two switches
+/// whose cost `--poll-time-histogram` and `--no-blocked-monitor` measure.
+struct Observation {
+    bool poll_time_histogram = false;  // off by default in weft
+    bool blocked_monitor = true;       // on by default in weft (multi_thread only)
+};
+
 struct Flavor {
     bool multi;
     std::size_t workers;  // 1 for current_thread
 
     const char* name() const { return multi ? "multi_thread" : "current_thread"; }
-    weft::Runtime build() const {
-        if (!multi) return weft::Runtime::Builder::current_thread().build();
-        return weft::Runtime::Builder::multi_thread().worker_threads(workers).build();
+    weft::Runtime build(const Observation& o) const {
+        auto b = multi ? weft::Runtime::Builder::multi_thread() : weft::Runtime::Builder::current_thread();
+        if (multi) b.worker_threads(workers);
+        b.enable_poll_time_histogram(o.poll_time_histogram);
+        if (!o.blocked_monitor) b.blocked_worker_threshold(std::chrono::milliseconds(0));
+        return b.build();
     }
 };
 
@@ -456,7 +468,8 @@ struct Args {
     std::vector<std::string> flags;
 
     static Args parse(int argc, char** argv) {
-        static constexpr std::string_view bool_flags[] = {"no-warmup", "header", "list", "help"};
+        static constexpr std::string_view bool_flags[] = {
+            "no-warmup", "poll-time-histogram", "no-blocked-monitor", "header", "list", "help"};
         static constexpr std::string_view value_opts[] = {"threads", "flavor", "scale", "repeat",
                                                           "warmup-scale"};
         Args a;
@@ -565,11 +578,12 @@ int main(int argc, char** argv) {
         }
     }
 
+    const Observation observation{args.flag("poll-time-histogram"), !args.flag("no-blocked-monitor")};
     if (args.flag("header")) std::printf("bench\tflavor\tthreads\tops\tseconds\tops_per_sec\n");
     for (const auto& name : names) {
         for (const auto& flavor : flavors) {
             try {
-                weft::Runtime rt = flavor.build();
+                weft::Runtime rt = flavor.build(observation);
                 if (!args.flag("no-warmup")) (void)run_one(name, rt, scale * warmup_scale, flavor, false);
                 for (std::size_t r = 0; r < repeat; ++r) {
                     for (const Line& l : run_one(name, rt, scale, flavor, true)) print_line(l, flavor);
