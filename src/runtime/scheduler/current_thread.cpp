@@ -45,9 +45,10 @@ void CurrentThreadScheduler::push_remote(TaskHeader* task) noexcept {
         std::lock_guard lock(remote_mutex_);
         closed = closed_;
         if (!closed) {
-            // Counted before the push: the task may run, complete and wake a reader of the
-            // metrics before this thread gets past the lock.
-            remote_schedules_.fetch_add(1, std::memory_order_relaxed);
+            // Counted before the push (once the lock is released the runtime thread may run the
+            // task, complete it and wake a reader of the metrics), and under the lock, which
+            // every writer holds: no locked add.
+            bump(remote_schedules_);
             remote_.push(task);
             unpark = std::exchange(parked_, false);
         }

@@ -1,13 +1,20 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <weft/runtime/task/header.hpp>
 
 namespace weft::detail {
 
-/// An intrusive FIFO of task headers, linked through `queue_next`.
+/// An intrusive FIFO of task headers, linked through `queue_next`. One thread at a time changes
+/// it; `size()` may be read from any thread (metrics): a relaxed single-writer count, plain
+/// loads and stores on x86.
 class TaskQueue {
 public:
+    TaskQueue() = default;
+    TaskQueue(TaskQueue&& other) noexcept { append(other); }
+    TaskQueue& operator=(TaskQueue&&) = delete;
+
     void push(TaskHeader* t) noexcept {
         t->queue_next = nullptr;
         if (tail_)
@@ -15,7 +22,7 @@ public:
         else
             head_ = t;
         tail_ = t;
-        ++size_;
+        add_size(1);
     }
     TaskHeader* pop() noexcept {
         TaskHeader* t = head_;
@@ -31,7 +38,7 @@ public:
             tail_ = nullptr;
         }
         t->queue_next = nullptr;
-        --size_;
+        add_size(-1);
         return t;
     }
     void append(TaskQueue& other) noexcept {
@@ -41,17 +48,22 @@ public:
         else
             head_ = other.head_;
         tail_ = other.tail_;
-        size_ += other.size_;
+        add_size(static_cast<std::ptrdiff_t>(other.size()));
         other.head_ = other.tail_ = nullptr;
-        other.size_ = 0;
+        other.size_.store(0, std::memory_order_relaxed);
     }
     bool empty() const noexcept { return head_ == nullptr; }
-    std::size_t size() const noexcept { return size_; }
+    std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
 
 private:
+    void add_size(std::ptrdiff_t d) noexcept {
+        size_.store(size_.load(std::memory_order_relaxed) + static_cast<std::size_t>(d),
+                    std::memory_order_relaxed);
+    }
+
     TaskHeader* head_ = nullptr;
     TaskHeader* tail_ = nullptr;
-    std::size_t size_ = 0;
+    std::atomic<std::size_t> size_{0};
 };
 
 }  // namespace weft::detail
