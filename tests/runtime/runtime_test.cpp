@@ -295,10 +295,10 @@ TEST(Runtime, WakesFromAnotherThreadUnparkTheRuntime) {
         total += co_await waiter();  // the block_on root itself, woken remotely
         co_return total;
     };
-    EXPECT_EQ(rt.block_on(parent()), 6);
     // Each wake is remote, but one that lands while its task's poll is still ending (the waking
-    // thread outran a stalled runtime thread by 10 ms) only marks it NOTIFIED and is not counted.
-    EXPECT_GE(rt.metrics().remote_schedules, 1u);
+    // thread outran a stalled runtime thread by 10 ms) only marks it NOTIFIED and is not counted
+    // in remote_schedules: TaskWakeRemote.* counts them where that cannot happen.
+    EXPECT_EQ(rt.block_on(parent()), 6);
 }
 
 TEST(Runtime, WakingAQueuedTaskTwiceRunsItOnce) {

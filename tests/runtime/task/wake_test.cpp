@@ -116,6 +116,35 @@ TEST_P(TaskWake, AWakeFromOutsideAnyTaskAfterThePollIsNotLost) {
     EXPECT_EQ(rt.block_on(root()), 7);
 }
 
+TEST(TaskWakeRemote, AWakeFromAnotherThreadOfAnIdleTaskIsCountedOnce) {
+    // The other thread wakes the task only once the runtime has parked, so the task's poll is
+    // over: the wake queues it from outside (one remote schedule) and unparks the runtime.
+    // Reading the metrics from that thread meanwhile is part of the test (TSan).
+    auto rt = weft::Runtime::Builder::current_thread().build();
+    std::atomic<bool> flag{false}, stored{false};
+    weft::Waker parked;
+    auto waiter = [&]() -> weft::Task<int> {
+        co_await WaitForFlag(flag, parked, stored);
+        co_return 7;
+    };
+    const auto parks_before = rt.metrics().parks;
+    std::thread waker;
+    auto root = [&]() -> weft::Task<int> {
+        auto handle = weft::spawn(waiter());
+        waker = std::thread([&] {
+            while (!stored.load() || rt.metrics().parks == parks_before)
+                std::this_thread::sleep_for(std::chrono::microseconds(100));
+            flag.store(true);
+            parked.wake_and_reset();
+        });
+        auto r = co_await handle;
+        co_return r.value();
+    };
+    EXPECT_EQ(rt.block_on(root()), 7);
+    waker.join();
+    EXPECT_EQ(rt.metrics().remote_schedules, 1u);
+}
+
 TEST_P(TaskWake, AbortingATaskThatKeepsYieldingCancelsIt) {
     auto rt = make_runtime(GetParam());
     auto spin = []() -> weft::Task<> {
