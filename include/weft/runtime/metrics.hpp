@@ -45,8 +45,10 @@ struct RuntimeMetrics {
     /// Task polls, the block_on root excluded. Counted when each starts, so the poll that
     /// produced a result a joiner has seen is in the count.
     std::uint64_t polls = 0;
-    std::uint64_t remote_schedules = 0;  ///< wakes that came from another thread
-    std::uint64_t parks = 0;             ///< times the thread blocked waiting for events
+    /// Wakes from other threads that queued a task (one that lands while the task's poll is
+    /// ending only marks it to run again, and is not counted).
+    std::uint64_t remote_schedules = 0;
+    std::uint64_t parks = 0;  ///< times the thread blocked waiting for events
     std::size_t local_queue_depth = 0;
     std::size_t remote_queue_depth = 0;
     std::size_t io_registrations = 0;  ///< file descriptors registered with the I/O driver

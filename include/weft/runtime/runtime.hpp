@@ -194,6 +194,8 @@ public:
     }
 
     Handle handle() const;
+    /// A snapshot of the counters (see RuntimeMetrics). Safe from any thread while the runtime
+    /// runs.
     RuntimeMetrics metrics() const;
     /// One line per live task: id, name or spawn location, state (scheduled, running, idle),
     /// and what it is suspended on (fd readable, a sleep and its deadline, a join, ...).

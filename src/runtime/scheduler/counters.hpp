@@ -1,7 +1,8 @@
 #pragma once
 
-// The schedulers' metrics counters: each has one writer (the thread that runs the scheduler or
-// the worker), and any thread may read them through `Runtime::metrics()`.
+// The schedulers' per-poll counters: each has one writer (the thread that runs the scheduler,
+// or the worker), and any thread may read them through `Runtime::metrics()`. Counters that
+// other threads bump (remote spawns and wakes) take a locked add or a lock instead.
 
 #include <algorithm>
 #include <array>
