@@ -80,27 +80,30 @@ private:
     time::detail::TimeDriver time_;
     std::unique_ptr<BlockingPool> blocking_;
     RootWaker root_waker_{*this};
-    std::atomic<bool> root_notified_{false};
 
-    TaskQueue local_;
+    // Cache lines grouped by writer: a remote spawn or wake takes the remote lock and bumps two
+    // counters, which must not take the line of what the runtime thread writes every poll.
+
+    // The runtime thread's own, written every poll.
+    alignas(64) TaskQueue local_;
     std::uint64_t tick_ = 0;
+    std::atomic<std::uint64_t> spawned_local_{0};
+    std::atomic<std::uint64_t> polls_{0};
+    std::atomic<std::uint64_t> parks_{0};
+    const bool time_polls_;
+    PollTimeHistogram poll_times_;
 
-    mutable std::mutex remote_mutex_;
+    // Shared with the threads that spawn and wake from outside.
+    alignas(64) mutable std::mutex remote_mutex_;
     TaskQueue remote_;
     bool parked_ = false;
     bool closed_ = false;
     bool running_ = false;
+    std::atomic<bool> root_notified_{false};
+    std::atomic<std::uint64_t> spawned_remote_{0};    // a locked add: any thread
+    std::atomic<std::uint64_t> remote_schedules_{0};  // under remote_mutex_
 
     OwnedTasks owned_;
-
-    // Spawns on the runtime thread count without a locked instruction; others with one.
-    std::atomic<std::uint64_t> spawned_local_{0};  // written by the runtime thread only
-    std::atomic<std::uint64_t> spawned_remote_{0};
-    std::atomic<std::uint64_t> polls_{0};  // written by the runtime thread only
-    std::atomic<std::uint64_t> remote_schedules_{0};
-    std::atomic<std::uint64_t> parks_{0};
-    const bool time_polls_;
-    PollTimeHistogram poll_times_;  // written by the runtime thread only
 };
 
 }  // namespace weft::detail
